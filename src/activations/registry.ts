@@ -1,0 +1,251 @@
+/**
+ * Looking up the table: ids and aliases, parameter validation, and the `Activation` object that applies
+ * a row of the table forward and backward on the current backend.
+ */
+import { backend } from '../backend/registry.js';
+import { arrayStorage } from '../backend/js.js';
+import type { ActivationCall, Backend, Storage } from '../backend/types.js';
+import { Rng } from '../tensor/random.js';
+import { Tensor, describe, empty } from '../tensor/tensor.js';
+import { ACTIVATIONS } from './table.js';
+import type { ActivationSpec, ParamValues } from './types.js';
+
+const byName = new Map<string, ActivationSpec>();
+for (const spec of ACTIVATIONS) {
+  for (const name of [spec.id, ...spec.aliases]) {
+    if (byName.has(name)) throw new Error(`activation table: "${name}" is defined twice`);
+    byName.set(name, spec);
+  }
+}
+
+/** Every row of the table, in table order. */
+export function listActivations(): readonly ActivationSpec[] {
+  return ACTIVATIONS;
+}
+
+/** Every id (not aliases), in table order: the valid choices for CLIs and menus. */
+export function activationIds(): string[] {
+  return ACTIVATIONS.map((s) => s.id);
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** The spec for an id or alias; unknown names fail with the valid ids and the nearest match. */
+export function getSpec(id: string): ActivationSpec {
+  if (typeof id !== 'string') throw new TypeError(`activation id must be a string, got ${describe(id)}`);
+  const spec = byName.get(id) ?? byName.get(id.toLowerCase().replace(/-/g, '_'));
+  if (spec) return spec;
+  let best = '';
+  let bestD = Infinity;
+  for (const name of byName.keys()) {
+    const dist = editDistance(id.toLowerCase(), name);
+    if (dist < bestD) [best, bestD] = [name, dist];
+  }
+  throw new Error(`unknown activation "${id}"; did you mean "${best}"? Valid ids: ${activationIds().join(', ')}`);
+}
+
+/** Fills defaults and checks every parameter against its rule; unknown parameter names are errors. */
+export function resolveParams(spec: ActivationSpec, given: Readonly<Record<string, unknown>> = {}): ParamValues {
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw new TypeError(`${spec.id}: params must be an object like { ${spec.params.map((p) => `${p.name}: ${p.default}`).join(', ')} }, got ${describe(given)}`);
+  }
+  const known = new Set(spec.params.map((p) => p.name));
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) {
+      const list = spec.params.length ? spec.params.map((p) => p.name).join(', ') : 'none';
+      throw new Error(`${spec.id}: unknown parameter "${key}" (its parameters: ${list})`);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const p of spec.params) {
+    const v = given[p.name] ?? p.default;
+    if (typeof v !== 'number' || !p.valid(v)) {
+      throw new RangeError(`${spec.id}: parameter ${p.name} ${p.rule}, got ${typeof v === 'number' ? v : describe(v)}`);
+    }
+    out[p.name] = v;
+  }
+  const problem = spec.check?.(out);
+  if (problem) throw new RangeError(`${spec.id}: ${problem}`);
+  return Object.freeze(out);
+}
+
+/** The largest |f'(x)| over the plot range, scanned finely; "saturated" means below 1% of it. */
+export function maxAbsDerivative(spec: ActivationSpec, params: ParamValues = resolveParams(spec)): number {
+  const [lo, hi] = spec.plotRange;
+  let best = 0;
+  const steps = 4000;
+  for (let i = 0; i <= steps; i++) best = Math.max(best, Math.abs(spec.df(lo + ((hi - lo) * i) / steps, params)));
+  return best;
+}
+
+/** What layers accept for an activation: an id, an id with parameters, or a spec. */
+export type ActivationLike = string | ActivationSpec | { readonly id: string; readonly params?: Readonly<Record<string, number>> };
+
+export interface ActivationOptions {
+  /** rrelu only: draw a random slope per element (true) or use (lower + upper)/2 (false, the default). */
+  readonly training?: boolean;
+  /** Seed for rrelu's slopes in training. */
+  readonly seed?: number;
+}
+
+type Values = Float32Array | Tensor;
+
+export class Activation {
+  readonly spec: ActivationSpec;
+  readonly params: ParamValues;
+  readonly training: boolean;
+  private readonly rng: Rng | null;
+  /** rrelu in training: the slopes drawn by the last forward, which its backward must reuse. */
+  private lastSlopes: Float32Array | null = null;
+
+  constructor(spec: ActivationSpec, params: ParamValues, options: ActivationOptions = {}) {
+    this.spec = spec;
+    this.params = params;
+    this.training = options.training ?? false;
+    if (typeof this.training !== 'boolean') throw new TypeError(`${spec.id}: options.training must be a boolean, got ${describe(options.training)}`);
+    this.rng = spec.stochastic && this.training ? new Rng(options.seed ?? 0) : null;
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get call(): ActivationCall {
+    return { spec: this.spec, params: this.params };
+  }
+
+  /** y = f(x). The result has the kind of x (Float32Array or Tensor); `out` may be x itself. */
+  forward(x: Float32Array, out?: Float32Array): Float32Array;
+  forward(x: Tensor, out?: Tensor): Tensor;
+  forward(x: Values, out?: Values): Values {
+    checkKind(this.spec.id, 'forward', 'x', x, undefined);
+    if (out !== undefined) checkKind(this.spec.id, 'forward', 'out', out, x);
+    if (this.rng) {
+      const slopes = new Float32Array(sizeOf(x));
+      const { lower, upper } = this.spec.stochastic!;
+      const l = this.params[lower]!;
+      const u = this.params[upper]!;
+      for (let i = 0; i < slopes.length; i++) slopes[i] = l + (u - l) * this.rng.next();
+      this.lastSlopes = slopes;
+      return run([x, slopes], out, x, (b, [xs, ss], o) => b.prelu(xs!, ss!, slopes.length, o));
+    }
+    return run([x], out, x, (b, [xs], o) => b.unary(this.call, xs!, o));
+  }
+
+  /** dL/dx given x and dL/dy (dy). The result has the kind of x; `out` may be dy. */
+  backward(x: Float32Array, dy: Float32Array, out?: Float32Array): Float32Array;
+  backward(x: Tensor, dy: Tensor, out?: Tensor): Tensor;
+  backward(x: Values, dy: Values, out?: Values): Values {
+    checkKind(this.spec.id, 'backward', 'x', x, undefined);
+    checkKind(this.spec.id, 'backward', 'dy', dy, x);
+    if (out !== undefined) checkKind(this.spec.id, 'backward', 'out', out, x);
+    if (this.rng) {
+      const slopes = this.lastSlopes;
+      if (!slopes || slopes.length !== sizeOf(x)) {
+        throw new Error(`${this.spec.id}: backward in training needs the slopes of a forward on the same ${sizeOf(x)} elements; call forward(x) first`);
+      }
+      return run([x, slopes, dy], out, x, (b, [xs, ss, g], o) => b.preluGrad(xs!, ss!, slopes.length, g!, o));
+    }
+    return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this.call, xs!, g!, o));
+  }
+}
+
+function sizeOf(v: Values): number {
+  return v instanceof Tensor ? v.size : v.length;
+}
+
+function checkKind(id: string, fn: string, name: string, v: unknown, like: Values | undefined): void {
+  if (like === undefined) {
+    if (!(v instanceof Float32Array) && !(v instanceof Tensor)) {
+      throw new TypeError(`${id}.${fn}: ${name} must be a Float32Array or a Tensor, got ${describe(v)}`);
+    }
+    if (v instanceof Tensor && v.dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${v.dtype}`);
+    return;
+  }
+  const tensorWanted = like instanceof Tensor;
+  if (tensorWanted !== v instanceof Tensor || !(v instanceof Float32Array || v instanceof Tensor)) {
+    throw new TypeError(`${id}.${fn}: ${name} must be a ${tensorWanted ? 'Tensor' : 'Float32Array'} like x, got ${describe(v)}`);
+  }
+  if (v instanceof Tensor && v.dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${v.dtype}`);
+  if (v instanceof Tensor && v.backend !== (like as Tensor).backend) {
+    throw new Error(`${id}.${fn}: ${name} lives on the ${v.backend.name} backend but x on ${(like as Tensor).backend.name}`);
+  }
+  if (sizeOf(v) !== sizeOf(like)) {
+    throw new RangeError(`${id}.${fn}: x has ${sizeOf(like)} elements but ${name} has ${sizeOf(v)}`);
+  }
+}
+
+/**
+ * Runs one kernel on tensors in place, or on plain arrays: viewed directly on the js backend, copied
+ * through backend memory on the others (tensors are the way to avoid that copy).
+ */
+function run(
+  inputs: Array<Values>,
+  out: Values | undefined,
+  x: Values,
+  kernel: (b: Backend, inputs: Storage[], out: Storage) => void,
+): Values {
+  if (x instanceof Tensor) {
+    const b = x.backend;
+    const storages = inputs.map((v) => (v instanceof Tensor ? v.storage : copyIn(b, v)));
+    const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', b);
+    try {
+      kernel(b, storages, result.storage);
+    } finally {
+      inputs.forEach((v, i) => { if (!(v instanceof Tensor)) b.release(storages[i]!); });
+    }
+    return result;
+  }
+  const b = backend();
+  const result = (out as Float32Array | undefined) ?? new Float32Array(x.length);
+  if (b.name === 'js') {
+    kernel(b, inputs.map((v) => arrayStorage(v as Float32Array)), arrayStorage(result));
+    return result;
+  }
+  const storages = inputs.map((v) => copyIn(b, v as Float32Array));
+  const o = b.allocate(result.length, 'float32');
+  try {
+    kernel(b, storages, o);
+    result.set(o.f32());
+  } finally {
+    for (const s of storages) b.release(s);
+    b.release(o);
+  }
+  return result;
+}
+
+function copyIn(b: Backend, a: Float32Array | Tensor): Storage {
+  const arr = a instanceof Tensor ? a.view() : a;
+  const s = b.allocate(arr.length, 'float32');
+  s.f32().set(arr as Float32Array);
+  return s;
+}
+
+/** An activation from the table, ready to apply: `getActivation('leaky_relu', { alpha: 0.1 })`. */
+export function getActivation(id: string, params?: Readonly<Record<string, number>>, options?: ActivationOptions): Activation {
+  const spec = getSpec(id);
+  return new Activation(spec, resolveParams(spec, params ?? {}), options ?? {});
+}
+
+/** Resolves whatever a layer was given as its activation (id, { id, params } or spec). */
+export function toActivation(like: ActivationLike, options?: ActivationOptions): Activation {
+  if (typeof like === 'string') return getActivation(like, undefined, options);
+  if (like && typeof like === 'object' && 'f' in like && 'df' in like) return new Activation(like, resolveParams(like), options);
+  if (like && typeof like === 'object' && typeof (like as { id?: unknown }).id === 'string') {
+    const l = like as { id: string; params?: Record<string, number> };
+    return getActivation(l.id, l.params, options);
+  }
+  throw new TypeError(`activation must be an id such as "relu", { id, params } or a spec, got ${describe(like)}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The shape of one row of the activation table. Everything else — kernels, tests, docs, CLI choices,
+ * the playground menu — is driven by these rows (DESIGN.md, principle 1).
+ */
+
+/** A named numeric parameter of an activation, with its default and the rule it must obey. */
+export interface ParamSpec {
+  readonly name: string;
+  readonly default: number;
+  readonly doc: string;
+  /** The rule in words, used in error messages ("must be a finite number >= 0"). */
+  readonly rule: string;
+  readonly valid: (value: number) => boolean;
+}
+
+/** Resolved parameter values, in the order of `ActivationSpec.params`. */
+export type ParamValues = Readonly<Record<string, number>>;
+
+/** A point where the derivative is undefined and the value we use there (PyTorch's). */
+export interface Kink {
+  readonly x: (p: ParamValues) => number;
+  readonly derivative: (p: ParamValues) => number;
+  readonly why: string;
+}
+
+/** How a family member behaves for the diagnostics: flat regions where units die or saturate. */
+export interface FlatRegions {
+  /** The value of the lower flat region (a unit stuck there is "dead"), or null when there is none. */
+  readonly deadValue: ((p: ParamValues) => number) | null;
+  /**
+   * True for functions with flat tails (sigmoid, tanh, hard_*, softsign), where "saturated" means
+   * |f'(x)| below 1% of its maximum (see `maxAbsDerivative`).
+   */
+  readonly saturates: boolean;
+}
+
+export type InitName = 'he' | 'glorot' | 'lecun';
+
+export interface ActivationSpec {
+  /** snake_case id as in Keras/TF.js strings. */
+  readonly id: string;
+  readonly aliases: readonly string[];
+  readonly params: readonly ParamSpec[];
+  /** Cross-parameter rule (e.g. lower <= upper); returns an error text or null. */
+  readonly check?: (p: ParamValues) => string | null;
+  /** Scalar reference value in float64. Must be exact at ±0, ±Inf and NaN. */
+  readonly f: (x: number, p: ParamValues) => number;
+  /** Scalar reference derivative f'(x) in float64, with PyTorch's value at the kinks; limits at ±Inf. */
+  readonly df: (x: number, p: ParamValues) => number;
+  /**
+   * What the backward pass keeps from the forward: `y` when f'(x) can be read from the output alone
+   * (relu: dx = dy·[y > 0]), which lets a layer free its input; `x` otherwise.
+   */
+  readonly backwardFrom: 'x' | 'y';
+  /** f' written as a function of y, present exactly when backwardFrom is 'y'. */
+  readonly dfFromY?: (y: number, p: ParamValues) => number;
+  readonly kinks: readonly Kink[];
+  /** Random in training (rrelu): the forward draws per-element slopes and the backward reuses them. */
+  readonly stochastic?: { readonly lower: string; readonly upper: string };
+  /** The ONNX operator that computes it, or how it is composed. */
+  readonly onnx: string;
+  /** Gain for initialisation, as torch.nn.init.calculate_gain where it defines one. */
+  readonly gain: (p: ParamValues) => number;
+  readonly defaultInit: InitName;
+  readonly flat: FlatRegions;
+  /** True for the piecewise-linear members whose kernels are a compare and a select. */
+  readonly piecewiseLinear: boolean;
+  readonly latex: string;
+  readonly summary: string;
+  readonly paper: string;
+  readonly plotRange: readonly [number, number];
+  /** Where PyTorch, Keras or TF.js differ in defaults or definition. */
+  readonly notes?: string;
+}
