@@ -5,6 +5,16 @@
  * are on WebAssembly memory too.
  */
 import type { ActivationCall, Backend, DType, Kernels, MatmulEpilogue, MatmulShape, Storage } from './types.js';
+import {
+  avgPool2dBackward,
+  avgPool2dForward,
+  conv2dBackwardFilter,
+  conv2dBackwardInput,
+  conv2dForward,
+  maxPool2dBackward,
+  maxPool2dForward,
+} from './conv.js';
+import type { MathOp } from './types.js';
 
 class JsStorage implements Storage {
   readonly ptr = 0;
@@ -29,6 +39,17 @@ class JsStorage implements Storage {
 export function arrayStorage(array: Float32Array | Int32Array): Storage {
   return new JsStorage(array);
 }
+
+const MATH: Record<MathOp, (v: number) => number> = {
+  neg: (v) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (v) => 1 / Math.sqrt(v),
+  square: (v) => v * v,
+  abs: Math.abs,
+  reciprocal: (v) => 1 / v,
+};
 
 /** Kernels over typed-array views, shared by every backend as the fallback. */
 export const jsKernels: Kernels = {
@@ -93,6 +114,206 @@ export const jsKernels: Kernels = {
   matmul(a, b, out, shape, epilogue) {
     matmulReference(a.f32(), b.f32(), out.f32(), shape, epilogue);
   },
+
+  binary(op, a, b, out) {
+    const x = a.f32();
+    const y = b.f32();
+    const o = out.f32();
+    const n = o.length;
+    const la = x.length;
+    const lb = y.length;
+    if (n % la !== 0 || n % lb !== 0) throw new RangeError(`binary: lengths ${la} and ${lb} do not broadcast to ${n}`);
+    // The common cases get their own loops; the modulo form covers every trailing broadcast.
+    if (la === n && lb === n) {
+      if (op === 'add') for (let i = 0; i < n; i++) o[i] = x[i]! + y[i]!;
+      else if (op === 'sub') for (let i = 0; i < n; i++) o[i] = x[i]! - y[i]!;
+      else if (op === 'mul') for (let i = 0; i < n; i++) o[i] = x[i]! * y[i]!;
+      else for (let i = 0; i < n; i++) o[i] = x[i]! / y[i]!;
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const u = x[i % la]!;
+      const v = y[i % lb]!;
+      o[i] = op === 'add' ? u + v : op === 'sub' ? u - v : op === 'mul' ? u * v : u / v;
+    }
+  },
+
+  affine(x, scale, shift, out, accumulate = false) {
+    const a = x.f32();
+    const o = out.f32();
+    if (accumulate) for (let i = 0; i < a.length; i++) o[i]! += a[i]! * scale + shift;
+    else for (let i = 0; i < a.length; i++) o[i] = a[i]! * scale + shift;
+  },
+
+  math(op, x, out) {
+    const a = x.f32();
+    const o = out.f32();
+    const f = MATH[op];
+    for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
+  },
+
+  sumAxis(x, out, outer, n, inner, accumulate = false) {
+    const a = x.f32();
+    const o = out.f32();
+    const acc = new Float64Array(inner);
+    for (let p = 0; p < outer; p++) {
+      acc.fill(0);
+      for (let j = 0; j < n; j++) {
+        const base = (p * n + j) * inner;
+        for (let i = 0; i < inner; i++) acc[i]! += a[base + i]!;
+      }
+      const ob = p * inner;
+      for (let i = 0; i < inner; i++) o[ob + i] = (accumulate ? o[ob + i]! : 0) + acc[i]!;
+    }
+  },
+
+  broadcastAxis(x, out, outer, n, inner, scale, accumulate = false) {
+    const a = x.f32();
+    const o = out.f32();
+    for (let p = 0; p < outer; p++) {
+      for (let j = 0; j < n; j++) {
+        const base = (p * n + j) * inner;
+        const src = p * inner;
+        if (accumulate) for (let i = 0; i < inner; i++) o[base + i]! += a[src + i]! * scale;
+        else for (let i = 0; i < inner; i++) o[base + i] = a[src + i]! * scale;
+      }
+    }
+  },
+
+  sumSquares(x) {
+    const a = x.f32();
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+    return s;
+  },
+
+  copyRange(src, srcOffset, dst, dstOffset, length) {
+    if (src.dtype === 'int32') dst.i32().set(src.i32().subarray(srcOffset, srcOffset + length), dstOffset);
+    else dst.f32().set(src.f32().subarray(srcOffset, srcOffset + length), dstOffset);
+  },
+
+  softmaxCrossEntropy(logits, targets, rows, classes, losses, probs) {
+    const z = logits.f32();
+    const l = losses.f32();
+    const p = probs.f32();
+    const labels = targets.dtype === 'int32' ? targets.i32() : null;
+    const soft = labels ? null : targets.f32();
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) if (z[base + c]! > max) max = z[base + c]!;
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += Math.exp(z[base + c]! - max);
+      const logSum = max + Math.log(sum);
+      let loss = 0;
+      if (labels) loss = logSum - z[base + labels[r]!]!;
+      else for (let c = 0; c < classes; c++) { const t = soft![base + c]!; if (t !== 0) loss += t * (logSum - z[base + c]!); }
+      l[r] = loss;
+      for (let c = 0; c < classes; c++) p[base + c] = Math.exp(z[base + c]! - logSum);
+    }
+  },
+
+  softmaxCrossEntropyGrad(probs, targets, rows, classes, dLoss, dx) {
+    const p = probs.f32();
+    const g = dLoss.f32();
+    const o = dx.f32();
+    const labels = targets.dtype === 'int32' ? targets.i32() : null;
+    const soft = labels ? null : targets.f32();
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      const d = g[r]!;
+      for (let c = 0; c < classes; c++) {
+        const t = labels ? (labels[r] === c ? 1 : 0) : soft![base + c]!;
+        o[base + c] = (p[base + c]! - t) * d;
+      }
+    }
+  },
+
+  sigmoidCrossEntropy(logits, targets, losses) {
+    const x = logits.f32();
+    const z = targets.f32();
+    const l = losses.f32();
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      l[i] = Math.max(v, 0) - v * z[i]! + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+  },
+
+  sigmoidCrossEntropyGrad(logits, targets, dLoss, dx) {
+    const x = logits.f32();
+    const z = targets.f32();
+    const g = dLoss.f32();
+    const o = dx.f32();
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      o[i] = (s - z[i]!) * g[i]!;
+    }
+  },
+
+  sgdStep(param, grad, velocity, { lr, momentum, nesterov, weightDecay }) {
+    const p = param.f32();
+    const g = grad.f32();
+    const v = velocity?.f32();
+    if (momentum > 0 && !v) throw new Error('sgdStep: momentum > 0 needs a velocity buffer');
+    for (let i = 0; i < p.length; i++) {
+      let d = g[i]! + weightDecay * p[i]!;
+      if (v) {
+        const vi = momentum * v[i]! + d;
+        v[i] = vi;
+        d = nesterov ? d + momentum * vi : vi;
+      }
+      p[i] = p[i]! - lr * d;
+    }
+  },
+
+  adamStep(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, decoupled, step }) {
+    const p = param.f32();
+    const g = grad.f32();
+    const ms = m.f32();
+    const vs = v.f32();
+    const c1 = 1 - beta1 ** step;
+    const c2 = 1 - beta2 ** step;
+    for (let i = 0; i < p.length; i++) {
+      let w = p[i]!;
+      let d = g[i]!;
+      if (decoupled) w -= lr * weightDecay * w;
+      else d += weightDecay * w;
+      const mi = beta1 * ms[i]! + (1 - beta1) * d;
+      const vi = beta2 * vs[i]! + (1 - beta2) * d * d;
+      ms[i] = mi;
+      vs[i] = vi;
+      p[i] = w - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+    }
+  },
+
+  conv2d(x, filter, out, g, bias) {
+    conv2dForward(x.f32(), filter.f32(), out.f32(), g, bias?.f32());
+  },
+
+  conv2dBackwardInput(dy, filter, dx, g) {
+    conv2dBackwardInput(dy.f32(), filter.f32(), dx.f32(), g);
+  },
+
+  conv2dBackwardFilter(x, dy, dFilter, g, accumulate = false) {
+    conv2dBackwardFilter(x.f32(), dy.f32(), dFilter.f32(), g, accumulate);
+  },
+
+  maxPool2d(x, out, g, argmax) {
+    maxPool2dForward(x.f32(), out.f32(), g, argmax.i32());
+  },
+
+  maxPool2dBackward(dy, argmax, dx) {
+    maxPool2dBackward(dy.f32(), argmax.i32(), dx.f32());
+  },
+
+  avgPool2d(x, out, g) {
+    avgPool2dForward(x.f32(), out.f32(), g);
+  },
+
+  avgPool2dBackward(dy, dx, g) {
+    avgPool2dBackward(dy.f32(), dx.f32(), g);
+  },
 };
 
 /**
@@ -112,8 +333,8 @@ export function matmulReference(
   for (let i = 0; i < m; i++) {
     row.fill(0);
     for (let p = 0; p < k; p++) {
+      // no skipping of zero terms: 0·NaN must stay NaN, as in any BLAS
       const av = transposeA ? A[p * m + i]! : A[i * k + p]!;
-      if (av === 0) continue;
       if (transposeB) {
         for (let j = 0; j < n; j++) row[j]! += av * B[j * k + p]!;
       } else {
@@ -153,4 +374,24 @@ export class JsBackend implements Backend {
   prelu = jsKernels.prelu;
   preluGrad = jsKernels.preluGrad;
   matmul = jsKernels.matmul;
+  binary = jsKernels.binary;
+  affine = jsKernels.affine;
+  math = jsKernels.math;
+  sumAxis = jsKernels.sumAxis;
+  broadcastAxis = jsKernels.broadcastAxis;
+  sumSquares = jsKernels.sumSquares;
+  copyRange = jsKernels.copyRange;
+  softmaxCrossEntropy = jsKernels.softmaxCrossEntropy;
+  softmaxCrossEntropyGrad = jsKernels.softmaxCrossEntropyGrad;
+  sigmoidCrossEntropy = jsKernels.sigmoidCrossEntropy;
+  sigmoidCrossEntropyGrad = jsKernels.sigmoidCrossEntropyGrad;
+  sgdStep = jsKernels.sgdStep;
+  adamStep = jsKernels.adamStep;
+  conv2d = jsKernels.conv2d;
+  conv2dBackwardInput = jsKernels.conv2dBackwardInput;
+  conv2dBackwardFilter = jsKernels.conv2dBackwardFilter;
+  maxPool2d = jsKernels.maxPool2d;
+  maxPool2dBackward = jsKernels.maxPool2dBackward;
+  avgPool2d = jsKernels.avgPool2d;
+  avgPool2dBackward = jsKernels.avgPool2dBackward;
 }

@@ -4,6 +4,9 @@
  * run unchanged on views of WebAssembly memory, for the rest. One conformance suite runs against both.
  */
 import type { ActivationSpec, ParamValues } from '../activations/types.js';
+import type { Conv2dGeometry, Pool2dGeometry } from './conv.js';
+
+export type { Conv2dGeometry, Pool2dGeometry } from './conv.js';
 
 export type DType = 'float32' | 'int32';
 export type BackendName = 'js' | 'wasm';
@@ -44,6 +47,29 @@ export interface MatmulEpilogue {
   readonly activation?: ActivationCall;
 }
 
+/** Elementwise binary operations of the `binary` kernel. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/** Elementwise functions of the `math` kernel. */
+export type MathOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'abs' | 'reciprocal';
+
+export interface SgdStepOptions {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+}
+
+export interface AdamStepOptions {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW: decay the weights directly (p −= lr·wd·p) instead of adding wd·p to the gradient. */
+  readonly decoupled: boolean;
+  readonly step: number;
+}
+
 export interface Kernels {
   /** out[i] = f(x[i]). `out` may be `x` (in place). */
   unary(act: ActivationCall, x: Storage, out: Storage): void;
@@ -62,6 +88,55 @@ export interface Kernels {
   /** dx = x > 0 ? dy : dy·slope; when dSlopes is given, dSlopes[c] += Σ dy·x over x <= 0 of channel c. */
   preluGrad(x: Storage, slopes: Storage, channels: number, dy: Storage, dx: Storage, dSlopes?: Storage): void;
   matmul(a: Storage, b: Storage, out: Storage, shape: MatmulShape, epilogue?: MatmulEpilogue): void;
+
+  // Training-engine kernels (src/tensor/ops.ts builds tensor ops with autograd on these).
+
+  /**
+   * out[i] = a[i % a.length] op b[i % b.length], for out.length = max(a.length, b.length): equal sizes,
+   * a scalar, or a trailing-axes broadcast (a bias row against a batch). `out` may be `a` or `b`.
+   */
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage): void;
+  /** out = x·scale + shift; out += x·scale + shift when accumulate is set. `out` may be `x`. */
+  affine(x: Storage, scale: number, shift: number, out: Storage, accumulate?: boolean): void;
+  /** out[i] = op(x[i]) for the elementwise maths the layers and losses need. `out` may be `x`. */
+  math(op: MathOp, x: Storage, out: Storage): void;
+  /** x viewed as [outer, n, inner]: out[o, i] = Σ_j x[o, j, i] (float64 sums), or += with accumulate. */
+  sumAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, accumulate?: boolean): void;
+  /** The adjoint of sumAxis: out[o, j, i] = x[o, i]·scale, or += with accumulate. */
+  broadcastAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, scale: number, accumulate?: boolean): void;
+  /** Σ x[i]² in float64 (global gradient norms). */
+  sumSquares(x: Storage): number;
+  /** dst[dstOffset + i] = src[srcOffset + i] for i < length (batch assembly, predict). */
+  copyRange(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, length: number): void;
+  /**
+   * Softmax cross-entropy per row of logits [rows × classes], stable by log-sum-exp. targets: int32 labels
+   * [rows] or float32 probabilities [rows × classes]. Writes losses [rows] and the softmax into probs.
+   */
+  softmaxCrossEntropy(logits: Storage, targets: Storage, rows: number, classes: number, losses: Storage, probs: Storage): void;
+  /** dx[r, c] = (probs[r, c] − target[r, c])·dLoss[r]. */
+  softmaxCrossEntropyGrad(probs: Storage, targets: Storage, rows: number, classes: number, dLoss: Storage, dx: Storage): void;
+  /** Elementwise binary cross-entropy from logits: max(x, 0) − x·z + log(1 + e^−|x|). */
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, losses: Storage): void;
+  /** dx = (σ(x) − z)·dLoss. */
+  sigmoidCrossEntropyGrad(logits: Storage, targets: Storage, dLoss: Storage, dx: Storage): void;
+  /** One SGD update in place (PyTorch's rule); `velocity` is required when momentum > 0. */
+  sgdStep(param: Storage, grad: Storage, velocity: Storage | undefined, options: SgdStepOptions): void;
+  /** One Adam/AdamW update in place, with bias correction for step `step` (1-based). */
+  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, options: AdamStepOptions): void;
+  /** NHWC convolution with an HWIO filter: out[n, oy, ox, co] (+ bias[co]); geometry from conv2dGeometry(). */
+  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage): void;
+  /** dx of Σ dy·conv2d(x, filter), overwriting dx. */
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void;
+  /** dFilter of Σ dy·conv2d(x, filter), overwriting dFilter, or adding to it with accumulate. */
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate?: boolean): void;
+  /** Max over each window's real elements (first maximum wins, NaN propagates); argmax (int32) records the winners. */
+  maxPool2d(x: Storage, out: Storage, g: Pool2dGeometry, argmax: Storage): void;
+  /** dx = 0, then dx[argmax[i]] += dy[i]. */
+  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage): void;
+  /** Mean over each window's real (unpadded) elements, as TensorFlow. */
+  avgPool2d(x: Storage, out: Storage, g: Pool2dGeometry): void;
+  /** dx = 0, then each dy spread evenly over its window's real elements. */
+  avgPool2dBackward(dy: Storage, dx: Storage, g: Pool2dGeometry): void;
 }
 
 export interface Backend extends Kernels {
