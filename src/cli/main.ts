@@ -3,7 +3,12 @@
  */
 import { Command } from 'commander';
 import { printActivations } from './commands/activations.js';
+import { runEvaluate, runPredict } from './commands/evaluate.js';
 import { runReport } from './commands/report.js';
+import { MODEL_PRESETS, runTrain } from './commands/train.js';
+import { DATASET_NAMES } from './datasets.js';
+import { activationIds } from '../activations/index.js';
+import { INITIALIZER_IDS } from '../nn/index.js';
 import { runStart } from './commands/start.js';
 
 const program = new Command();
@@ -22,6 +27,57 @@ program
   .description('list the activation table: ids, parameters, kink conventions, init, ONNX op')
   .option('--json', 'print JSON instead of a table')
   .action((opts: { json?: boolean }) => printActivations(Boolean(opts.json)));
+
+/** Parses an integer option, naming the option when it is not one. */
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${v}"`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+  return n;
+};
+
+program
+  .command('train')
+  .description('train a model on a dataset, with a progress bar per epoch and a summary')
+  .requiredOption('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv>`)
+  .option('--model <preset>', `${MODEL_PRESETS.join(' | ')} | layer widths like 784-256-256-10`, 'mlp')
+  .option('--activation <id>', `one of: ${activationIds().join(', ')}`, 'relu')
+  .option('--epochs <n>', 'passes over the training set (default: per preset)', int('--epochs'))
+  .option('--batch-size <n>', 'samples per step (default: per preset)', int('--batch-size'))
+  .option('--optimizer <name>', 'sgd (Nesterov momentum 0.9) | adam | adamw')
+  .option('--lr <rate>', 'initial learning rate, annealed to 0 by a cosine schedule', num('--lr'))
+  .option('--init <id>', `auto (follows the activation) | ${INITIALIZER_IDS.join(' | ')}`, 'auto')
+  .option('--seed <n>', 'seed for initialisation, shuffling, dropout and rrelu', int('--seed'), 0)
+  .option('--samples <n>', 'train on the first n training samples only', int('--samples'))
+  .option('--backend <name>', 'js | wasm (default: wasm where it loads)')
+  .option('--save <file>', 'save the trained model (.safetensors)')
+  .option('--json', 'print one JSON summary as the last line of stdout')
+  .action(async (opts) => {
+    await runTrain(opts);
+  });
+
+program
+  .command('evaluate <model>')
+  .description('loss and accuracy of a saved model on a dataset\'s test split')
+  .requiredOption('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv>`)
+  .option('--json', 'print JSON')
+  .action(async (model: string, opts: { dataset: string; json?: boolean }) => {
+    await runEvaluate(model, opts);
+  });
+
+program
+  .command('predict <model>')
+  .description('predicted classes of the first test samples of a dataset')
+  .requiredOption('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv>`)
+  .option('--samples <n>', 'how many samples', int('--samples'), 10)
+  .option('--json', 'print JSON')
+  .action(async (model: string, opts: { dataset: string; samples?: number; json?: boolean }) => {
+    await runPredict(model, opts);
+  });
 
 program
   .command('report <results>')
