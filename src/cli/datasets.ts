@@ -6,8 +6,13 @@ import { circles, fashionMnist, gaussians, loadCsv, mnist, spiral, trainTestSpli
 
 export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'spiral', 'circles', 'xor', 'gaussians'] as const;
 
-/** Loads a dataset by name, or a CSV file by path (last column = label, 20% held out, seeded). */
-export async function loadDatasetByName(name: string, seed = 0): Promise<Split> {
+/**
+ * Loads a dataset by name, or a CSV file by path (last column = label, 20% held out). The synthetic sets
+ * and the CSV split use a fixed seed, independent of the model's, so that `evaluate` sees the test split
+ * that `train` held out.
+ */
+export async function loadDatasetByName(name: string): Promise<Split> {
+  const seed = 0;
   switch (name) {
     case 'fashion-mnist':
     case 'fashion_mnist':

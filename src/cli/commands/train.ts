@@ -121,7 +121,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   positiveInt('--samples', opts.samples);
   if (opts.backend !== undefined) await setBackend(opts.backend as BackendName);
 
-  const split = await loadDatasetByName(opts.dataset, seed);
+  const split = await loadDatasetByName(opts.dataset);
   let train = split.train;
   if (opts.samples !== undefined && opts.samples < train.length) {
     const { take } = await import('../../data/index.js');
