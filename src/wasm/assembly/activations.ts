@@ -1,0 +1,293 @@
+/**
+ * The vector math of each activation in the table (src/activations/table.ts), four lanes at a time.
+ * Each class is a set of inlined methods that the generic loops in elementwise.ts and the matmul
+ * epilogue in gemm.ts are instantiated with; none has state.
+ *
+ *   forward(x, p0, p1)            f(x)
+ *   backward(x, dy, p0, p1)       dy·f'(x), exactly 0 where f'(x) is exactly 0
+ *   backwardFromY(y, dy, p0, p1)  the same from y = f(x), for rows whose backwardFrom is 'y'
+ *
+ * p0 and p1 are the parameters in the order of the row's `params`, splatted. NaN in gives NaN out in
+ * both directions; comparisons are written so that NaN falls through to a branch that propagates it.
+ */
+import {
+  PHI_RANGE, clamp, exp, expm1, gradTimes, isNaN, normalDensity, normalTail, sech2, sigmoid, sigmoidSlope,
+  softplus, splat, tanh,
+} from './vmath';
+
+/** dy where `pass` holds, 0 elsewhere, NaN where x is NaN: the gradient of the piecewise-linear rows. */
+@inline function gatedGrad(x: v128, dy: v128, pass: v128): v128 {
+  return v128.or(v128.and(dy, pass), v128.and(x, isNaN(x)));
+}
+
+/** x > 0 ? x : slope·x. NaN and −0 go to the slope branch, as in the reference. */
+@inline function leakyForward(x: v128, slope: v128): v128 {
+  return v128.bitselect(x, f32x4.mul(x, slope), f32x4.gt(x, splat(0)));
+}
+
+/** f'(x) = x > 0 ? 1 : slope, NaN for NaN x (or-ing NaN's bits into any value gives a NaN). */
+@inline function leakyBackward(x: v128, dy: v128, slope: v128): v128 {
+  const d = v128.bitselect(splat(1), slope, f32x4.gt(x, splat(0)));
+  return gradTimes(dy, v128.or(d, v128.and(x, isNaN(x))));
+}
+
+@final export class Relu {
+  // x <= 0 gives +0 (−0 included); NaN is not <= 0 and passes through.
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return v128.andnot(x, f32x4.le(x, splat(0)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gatedGrad(x, dy, f32x4.gt(x, splat(0)));
+  }
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gatedGrad(y, dy, f32x4.gt(y, splat(0)));
+  }
+}
+
+@final export class Relu6 {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.pmin(v128.andnot(x, f32x4.le(x, splat(0))), splat(6));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gatedGrad(x, dy, v128.and(f32x4.gt(x, splat(0)), f32x4.lt(x, splat(6))));
+  }
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gatedGrad(y, dy, v128.and(f32x4.gt(y, splat(0)), f32x4.lt(y, splat(6))));
+  }
+}
+
+/** p0 = alpha. */
+@final export class LeakyRelu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return leakyForward(x, p0);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return leakyBackward(x, dy, p0);
+  }
+}
+
+/** p0 = lower, p1 = upper; in inference the slope is their mean, as in PyTorch. */
+@final export class Rrelu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return leakyForward(x, f32x4.mul(f32x4.add(p0, p1), splat(0.5)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return leakyBackward(x, dy, f32x4.mul(f32x4.add(p0, p1), splat(0.5)));
+  }
+}
+
+/** p0 = alpha. */
+@final export class Elu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return v128.bitselect(x, f32x4.mul(p0, expm1(x)), f32x4.gt(x, splat(0)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, v128.bitselect(splat(1), f32x4.mul(p0, exp(x)), f32x4.gt(x, splat(0))));
+  }
+}
+
+const SELU_LAMBDA: f32 = 1.05070098735548;
+const SELU_ALPHA: f32 = 1.67326324235437;
+
+@final export class Selu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    const negative = f32x4.mul(splat(SELU_LAMBDA), f32x4.mul(splat(SELU_ALPHA), expm1(x)));
+    return v128.bitselect(f32x4.mul(x, splat(SELU_LAMBDA)), negative, f32x4.gt(x, splat(0)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const negative = f32x4.mul(splat(SELU_LAMBDA), f32x4.mul(splat(SELU_ALPHA), exp(x)));
+    return gradTimes(dy, v128.bitselect(splat(SELU_LAMBDA), negative, f32x4.gt(x, splat(0))));
+  }
+}
+
+/** p0 = alpha (any non-zero value; a negative alpha makes the exponent positive for x < 0). */
+@final export class Celu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return v128.bitselect(x, f32x4.mul(p0, expm1(f32x4.div(x, p0))), f32x4.gt(x, splat(0)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, v128.bitselect(splat(1), exp(f32x4.div(x, p0)), f32x4.gt(x, splat(0))));
+  }
+}
+
+/** Φ(x) from the tail T = Φ(−|x|): T below zero, 1 − T above (no cancellation: T <= ½ there). */
+@inline function normalCdf(x: v128): v128 {
+  const tail = normalTail(f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE)));
+  return v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.gt(x, splat(0)));
+}
+
+/** gelu(x) = x·Φ(x). Below −PHI_RANGE Φ is 0, and the clamped x keeps −Inf·0 from giving NaN. */
+@final export class Gelu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.mul(f32x4.pmax(x, splat(-PHI_RANGE)), normalCdf(x));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const a = f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE));
+    const xc = clamp(x, -PHI_RANGE, PHI_RANGE);
+    return gradTimes(dy, f32x4.add(normalCdf(x), f32x4.mul(xc, normalDensity(a))));
+  }
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797884561;
+const GELU_TANH_C: f32 = 0.044715;
+
+/** 2u = 2√(2/π)(x + 0.044715x³): gelu_tanh(x) = x·σ(2u), the table's form of ½x(1 + tanh u). */
+@inline function geluTanhArg(x: v128): v128 {
+  const inner = f32x4.mul(x, f32x4.add(splat(1), f32x4.mul(splat(GELU_TANH_C), f32x4.mul(x, x))));
+  return f32x4.mul(inner, splat(2 * SQRT_2_OVER_PI));
+}
+
+/** Beyond |x| = 20, σ(2u) is 0 or 1 in float32 and the derivative's second term is 0. */
+@final export class GeluTanh {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.mul(f32x4.pmax(x, splat(-20)), sigmoid(geluTanhArg(x)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const xc = clamp(x, -20, 20);
+    const z = geluTanhArg(xc);
+    const du = f32x4.mul(
+      splat(2 * SQRT_2_OVER_PI),
+      f32x4.add(splat(1), f32x4.mul(splat(3 * GELU_TANH_C), f32x4.mul(xc, xc))),
+    );
+    const d = f32x4.add(sigmoid(z), f32x4.mul(f32x4.mul(xc, sigmoidSlope(z)), du));
+    return gradTimes(dy, d);
+  }
+}
+
+/** silu(x) = x·σ(x); below −120 σ is 0 in float32, and the clamp keeps −Inf·0 away. */
+@final export class Silu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.mul(f32x4.pmax(x, splat(-120)), sigmoid(x));
+  }
+  // σ(x) + x·σ(x)σ(−x), with both factors from one e^−|x|.
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const xc = clamp(x, -120, 120);
+    const e = exp(f32x4.neg(f32x4.abs(xc)));
+    const inv = f32x4.div(splat(1), f32x4.add(splat(1), e));
+    const s = f32x4.mul(v128.bitselect(splat(1), e, f32x4.ge(xc, splat(0))), inv);
+    return gradTimes(dy, f32x4.add(s, f32x4.mul(xc, f32x4.mul(f32x4.mul(e, inv), inv))));
+  }
+}
+
+/**
+ * mish(x) = x·tanh(softplus(x)) = x·n/(n + 2) with e = e^x and n = e(e + 2): one exponential, no
+ * logarithm, and relative accuracy in the negative tail. Above x = 20 the ratio is 1 in float32, so
+ * e is taken of min(x, 20) and never overflows.
+ */
+@final export class Mish {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    const e = exp(f32x4.pmin(x, splat(20)));
+    const n = f32x4.mul(e, f32x4.add(e, splat(2)));
+    return f32x4.mul(f32x4.pmax(x, splat(-120)), f32x4.div(n, f32x4.add(n, splat(2))));
+  }
+  // tanh(sp) + x·σ(x)·sech²(sp) = n/(n + 2) + 4x·e(e + 1)/(n + 2)².
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const xc = clamp(x, -120, 20);
+    const e = exp(xc);
+    const n = f32x4.mul(e, f32x4.add(e, splat(2)));
+    const inv = f32x4.div(splat(1), f32x4.add(n, splat(2)));
+    const second = f32x4.mul(f32x4.mul(f32x4.mul(splat(4), xc), f32x4.mul(e, f32x4.add(e, splat(1)))), f32x4.mul(inv, inv));
+    const d = f32x4.add(f32x4.mul(n, inv), second);
+    return gradTimes(dy, v128.bitselect(splat(1), d, f32x4.gt(x, splat(20))));
+  }
+}
+
+/** p0 = beta, p1 = threshold: softplus(βx)/β, and x itself once βx > threshold (PyTorch). */
+@final export class Softplus {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    const bx = f32x4.mul(x, p0);
+    return v128.bitselect(x, f32x4.div(softplus(bx), p0), f32x4.gt(bx, p1));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const bx = f32x4.mul(x, p0);
+    return gradTimes(dy, v128.bitselect(splat(1), sigmoid(bx), f32x4.gt(bx, p1)));
+  }
+}
+
+@final export class Sigmoid {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return sigmoid(x);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, sigmoidSlope(x));
+  }
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, f32x4.mul(y, f32x4.sub(splat(1), y)));
+  }
+}
+
+@final export class Tanh {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return tanh(x);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, sech2(x));
+  }
+  // (1 − y)(1 + y) rather than 1 − y²: exact to an ulp when y is near ±1.
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, f32x4.mul(f32x4.sub(splat(1), y), f32x4.add(splat(1), y)));
+  }
+}
+
+@final export class HardSigmoid {
+  // (x + 3)/6 clamped to [0, 1]: x + 3 is exact near −3, so small values keep their relative accuracy.
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return clamp(f32x4.mul(f32x4.add(x, splat(3)), splat(1.0 / 6.0)), 0, 1);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const inside = v128.and(f32x4.gt(x, splat(-3)), f32x4.lt(x, splat(3)));
+    return gatedGrad(x, f32x4.mul(dy, splat(1.0 / 6.0)), inside);
+  }
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const inside = v128.and(f32x4.gt(y, splat(0)), f32x4.lt(y, splat(1)));
+    return gatedGrad(y, f32x4.mul(dy, splat(1.0 / 6.0)), inside);
+  }
+}
+
+@final export class HardSwish {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    const middle = f32x4.mul(f32x4.mul(x, f32x4.add(x, splat(3))), splat(1.0 / 6.0));
+    const upper = v128.bitselect(x, middle, f32x4.ge(x, splat(3)));
+    return v128.andnot(upper, f32x4.le(x, splat(-3)));
+  }
+  // (x + 1.5)/3 rather than x/3 + ½: exact where the derivative crosses 0 at x = −1.5.
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const middle = f32x4.mul(f32x4.add(x, splat(1.5)), splat(1.0 / 3.0));
+    const d = v128.andnot(v128.bitselect(splat(1), middle, f32x4.gt(x, splat(3))), f32x4.lt(x, splat(-3)));
+    return gradTimes(dy, d);
+  }
+}
+
+/** x/(1 + |x|); beyond |x| = 2^26 the quotient is ±1 in float32, and the clamp keeps Inf/Inf away. */
+@final export class Softsign {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    const xc = clamp(x, -67108864.0, 67108864.0);
+    return f32x4.div(xc, f32x4.add(splat(1), f32x4.abs(xc)));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const denominator = f32x4.add(splat(1), f32x4.abs(x));
+    return gradTimes(dy, f32x4.div(splat(1), f32x4.mul(denominator, denominator)));
+  }
+}
+
+/** p0 = theta. */
+@final export class ThresholdedRelu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return v128.andnot(x, f32x4.le(x, p0));
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gatedGrad(x, dy, f32x4.gt(x, p0));
+  }
+}
+
+@final export class Linear {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return x;
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return v128.or(dy, v128.and(x, isNaN(x)));
+  }
+  @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return v128.or(dy, v128.and(y, isNaN(y)));
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The one elementwise loop (DESIGN.md, principle 3), instantiated per activation with the class whose
+ * inlined methods supply the math: sixteen floats per iteration (four independent vectors, so the
+ * latency of the longer kernels overlaps), then single vectors, then a last partial vector that is
+ * loaded and stored lane by lane, so the tail runs the very same vector code. `out` may alias an input.
+ */
+
+/** The last n & 3 floats of x (1 to 3 of them) in the low lanes of a vector, 0 in the others. */
+@inline function loadTail(ptr: usize, rest: i32): v128 {
+  let v = v128.load32_zero(ptr);
+  if (rest > 1) v = v128.load32_lane(ptr, v, 1, 4);
+  if (rest > 2) v = v128.load32_lane(ptr, v, 2, 8);
+  return v;
+}
+
+@inline function storeTail(ptr: usize, v: v128, rest: i32): void {
+  v128.store32_lane(ptr, v, 0);
+  if (rest > 1) v128.store32_lane(ptr, v, 1, 4);
+  if (rest > 2) v128.store32_lane(ptr, v, 2, 8);
+}
+
+/** out[i] = f(x[i]) for i < n. */
+@inline export function forwardLoop<Op>(x: usize, out: usize, n: i32, a: f32, b: f32): void {
+  const op = changetype<Op>(0);
+  const p0 = f32x4.splat(a);
+  const p1 = f32x4.splat(b);
+  const blocks = (<usize>n & ~15) << 2;
+  const vectors = (<usize>n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < blocks; i += 64) {
+    const v0 = v128.load(x + i);
+    const v1 = v128.load(x + i, 16);
+    const v2 = v128.load(x + i, 32);
+    const v3 = v128.load(x + i, 48);
+    v128.store(out + i, op.forward(v0, p0, p1));
+    v128.store(out + i, op.forward(v1, p0, p1), 16);
+    v128.store(out + i, op.forward(v2, p0, p1), 32);
+    v128.store(out + i, op.forward(v3, p0, p1), 48);
+  }
+  for (; i < vectors; i += 16) v128.store(out + i, op.forward(v128.load(x + i), p0, p1));
+  const rest = n & 3;
+  if (rest) storeTail(out + i, op.forward(loadTail(x + i, rest), p0, p1), rest);
+}
+
+/** Adapts an activation's backward(x, …) to the gradient loop. */
+@final export class FromX<Op> {
+  @inline grad(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return changetype<Op>(0).backward(x, dy, p0, p1);
+  }
+}
+
+/** Adapts an activation's backwardFromY(y, …) to the gradient loop. */
+@final export class FromY<Op> {
+  @inline grad(y: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return changetype<Op>(0).backwardFromY(y, dy, p0, p1);
+  }
+}
+
+/** dx[i] = dy[i]·f'(v[i]) for i < n, where v is x or y as the adapter G (FromX or FromY) says. */
+@inline export function gradLoop<G>(v: usize, dy: usize, dx: usize, n: i32, a: f32, b: f32): void {
+  const g = changetype<G>(0);
+  const p0 = f32x4.splat(a);
+  const p1 = f32x4.splat(b);
+  const blocks = (<usize>n & ~15) << 2;
+  const vectors = (<usize>n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < blocks; i += 64) {
+    const v0 = v128.load(v + i);
+    const v1 = v128.load(v + i, 16);
+    const v2 = v128.load(v + i, 32);
+    const v3 = v128.load(v + i, 48);
+    const g0 = v128.load(dy + i);
+    const g1 = v128.load(dy + i, 16);
+    const g2 = v128.load(dy + i, 32);
+    const g3 = v128.load(dy + i, 48);
+    v128.store(dx + i, g.grad(v0, g0, p0, p1));
+    v128.store(dx + i, g.grad(v1, g1, p0, p1), 16);
+    v128.store(dx + i, g.grad(v2, g2, p0, p1), 32);
+    v128.store(dx + i, g.grad(v3, g3, p0, p1), 48);
+  }
+  for (; i < vectors; i += 16) v128.store(dx + i, g.grad(v128.load(v + i), v128.load(dy + i), p0, p1));
+  const rest = n & 3;
+  if (rest) storeTail(dx + i, g.grad(loadTail(v + i, rest), loadTail(dy + i, rest), p0, p1), rest);
+}

@@ -1,0 +1,304 @@
+/**
+ * out = act(op(A)·op(B) + bias) in float32, with the loop structure of GotoBLAS/BLIS
+ * (Goto & van de Geijn 2008, https://doi.org/10.1145/1356052.1356053): B is packed in panels of KC
+ * rows × NC columns, A in blocks of MC × KC, both into strips laid out in the order the micro-kernel
+ * reads them; the micro-kernel keeps a MR × NR tile of out in registers over a whole KC panel.
+ * Partial tiles at the edges go through a small buffer, so the micro-kernel only ever sees full tiles
+ * (the packed strips are zero-padded) and no edge needs its own arithmetic.
+ *
+ * The epilogue (bias, then the activation) is applied to the tile in registers after the last KC
+ * panel, by the same inlined vector code as the elementwise kernels.
+ */
+
+export const MR = 4;
+export const NR = 8;
+const KC = 256;
+const MC = 128;
+const NC = 1024;
+
+export const TRANSPOSE_A = 1;
+export const TRANSPOSE_B = 2;
+export const ACCUMULATE = 4;
+
+const PACKED_A_BYTES: usize = MC * KC * 4;
+const PACKED_B_BYTES: usize = KC * NC * 4;
+const BIAS_BYTES: usize = (NC + NR) * 4;
+const TILE_BYTES: usize = MR * NR * 4;
+
+/** Bytes of scratch memory a matmul call needs (packed panels, padded bias, an edge tile). */
+export function gemmScratchBytes(): usize {
+  return PACKED_A_BYTES + PACKED_B_BYTES + BIAS_BYTES + TILE_BYTES;
+}
+
+@inline function floatOffset(index: i32): usize {
+  return <usize>index << 2;
+}
+
+/**
+ * Packs op(B)[pc : pc+kc, jc : jc+nc] as strips of NR columns; strip s holds kc rows of NR floats,
+ * zero-padded past the last column.
+ */
+function packB(b: usize, packed: usize, k: i32, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, transposed: bool): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const strip = packed + floatOffset(jr * kc);
+    const j0 = jc + jr;
+    if (!transposed) {
+      // op(B)[p, j] = B[p·n + j]: each row of the strip is contiguous in B.
+      let src = b + floatOffset(pc * n + j0);
+      const rowStride = floatOffset(n);
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++, src += rowStride) {
+          const dst = strip + floatOffset(p * NR);
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+        }
+      } else {
+        for (let p = 0; p < kc; p++, src += rowStride) {
+          const dst = strip + floatOffset(p * NR);
+          v128.store(dst, f32x4.splat(0));
+          v128.store(dst, f32x4.splat(0), 16);
+          for (let c = 0; c < cols; c++) store<f32>(dst + floatOffset(c), load<f32>(src + floatOffset(c)));
+        }
+      }
+    } else {
+      // op(B)[p, j] = B[j·k + p]: each column of the strip is contiguous in B.
+      for (let c = 0; c < NR; c++) {
+        const dst = strip + floatOffset(c);
+        if (c < cols) {
+          const src = b + floatOffset((j0 + c) * k + pc);
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * NR), load<f32>(src + floatOffset(p)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * NR), 0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(A)[ic : ic+mc, pc : pc+kc] as strips of MR rows; strip s holds kc columns of MR floats,
+ * zero-padded past the last row.
+ */
+function packA(a: usize, packed: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32, kc: i32, transposed: bool): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    const strip = packed + floatOffset(ir * kc);
+    const i0 = ic + ir;
+    if (transposed) {
+      // op(A)[i, p] = A[p·m + i]: the MR values of one column are contiguous in A.
+      let src = b0(a, pc * m + i0);
+      const colStride = floatOffset(m);
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++, src += colStride) v128.store(strip + floatOffset(p * MR), v128.load(src));
+      } else {
+        for (let p = 0; p < kc; p++, src += colStride) {
+          const dst = strip + floatOffset(p * MR);
+          v128.store(dst, f32x4.splat(0));
+          for (let r = 0; r < rows; r++) store<f32>(dst + floatOffset(r), load<f32>(src + floatOffset(r)));
+        }
+      }
+    } else if (rows == MR) {
+      // op(A)[i, p] = A[i·k + p]: four rows read four floats at a time and transposed in registers.
+      const row0 = b0(a, i0 * k + pc);
+      const rowStride = floatOffset(k);
+      const row1 = row0 + rowStride;
+      const row2 = row1 + rowStride;
+      const row3 = row2 + rowStride;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = floatOffset(p);
+        const r0 = v128.load(row0 + off);
+        const r1 = v128.load(row1 + off);
+        const r2 = v128.load(row2 + off);
+        const r3 = v128.load(row3 + off);
+        const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+        const dst = strip + floatOffset(p * MR);
+        v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(dst, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(dst, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+      }
+      for (; p < kc; p++) {
+        const off = floatOffset(p);
+        const dst = strip + floatOffset(p * MR);
+        store<f32>(dst, load<f32>(row0 + off));
+        store<f32>(dst, load<f32>(row1 + off), 4);
+        store<f32>(dst, load<f32>(row2 + off), 8);
+        store<f32>(dst, load<f32>(row3 + off), 12);
+      }
+    } else {
+      for (let r = 0; r < MR; r++) {
+        const dst = strip + floatOffset(r);
+        if (r < rows) {
+          const src = b0(a, (i0 + r) * k + pc);
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), load<f32>(src + floatOffset(p)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), 0);
+        }
+      }
+    }
+  }
+}
+
+/** Address of float `index` of the array at `base`. */
+@inline function b0(base: usize, index: i32): usize {
+  return base + floatOffset(index);
+}
+
+/**
+ * One MR × NR tile: out = [out +] A-strip · B-strip, and after the last panel + bias and the activation.
+ * `ldc` is the row stride of out in bytes.
+ */
+function microKernel<Op>(
+  ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, loadC: bool, last: bool, bias: usize, p0: v128, p1: v128,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0v = v128.load(bp);
+    const b1v = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0v));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1v));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0v));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1v));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0v));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1v));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0v));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1v));
+    ap += MR * 4;
+    bp += NR * 4;
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (loadC) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c1));
+    c11 = f32x4.add(c11, v128.load(c1, 16));
+    c20 = f32x4.add(c20, v128.load(c2));
+    c21 = f32x4.add(c21, v128.load(c2, 16));
+    c30 = f32x4.add(c30, v128.load(c3));
+    c31 = f32x4.add(c31, v128.load(c3, 16));
+  }
+  if (last) {
+    if (bias) {
+      const bias0 = v128.load(bias);
+      const bias1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, bias0);
+      c01 = f32x4.add(c01, bias1);
+      c10 = f32x4.add(c10, bias0);
+      c11 = f32x4.add(c11, bias1);
+      c20 = f32x4.add(c20, bias0);
+      c21 = f32x4.add(c21, bias1);
+      c30 = f32x4.add(c30, bias0);
+      c31 = f32x4.add(c31, bias1);
+    }
+    const op = changetype<Op>(0);
+    c00 = op.forward(c00, p0, p1);
+    c01 = op.forward(c01, p0, p1);
+    c10 = op.forward(c10, p0, p1);
+    c11 = op.forward(c11, p0, p1);
+    c20 = op.forward(c20, p0, p1);
+    c21 = op.forward(c21, p0, p1);
+    c30 = op.forward(c30, p0, p1);
+    c31 = op.forward(c31, p0, p1);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/** Copies a rows × cols corner of a float matrix; strides in bytes. */
+function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++, src += srcStride, dst += dstStride) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + floatOffset(c), load<f32>(src + floatOffset(c)));
+  }
+}
+
+/** All MR × NR tiles of one packed A block against one packed B panel. */
+function macroKernel<Op>(
+  packedA: usize, packedB: usize, c: usize, ldc: usize, mc: i32, nc: i32, kc: i32,
+  loadC: bool, last: bool, bias: usize, p0: v128, p1: v128, tile: usize,
+): void {
+  const tileStride: usize = NR * 4;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const bStrip = packedB + floatOffset(jr * kc);
+    const biasStrip = bias ? bias + floatOffset(jr) : 0;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      const aStrip = packedA + floatOffset(ir * kc);
+      const cTile = c + <usize>ir * ldc + floatOffset(jr);
+      if (rows == MR && cols == NR) {
+        microKernel<Op>(aStrip, bStrip, kc, cTile, ldc, loadC, last, biasStrip, p0, p1);
+      } else {
+        if (loadC) copyTile(cTile, ldc, tile, tileStride, rows, cols);
+        microKernel<Op>(aStrip, bStrip, kc, tile, tileStride, loadC, last, biasStrip, p0, p1);
+        copyTile(tile, tileStride, cTile, ldc, rows, cols);
+      }
+    }
+  }
+}
+
+/**
+ * out[m×n] = act(op(A)·op(B) [+ out] + bias) with the activation Op; `flags` combines TRANSPOSE_A,
+ * TRANSPOSE_B and ACCUMULATE; `bias` is 0 or the address of n floats; `scratch` has gemmScratchBytes().
+ * k = 0 still runs one (empty) panel, so out becomes act([out +] bias).
+ */
+@inline export function gemm<Op>(
+  a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, pa: f32, pb: f32, scratch: usize,
+): void {
+  const transposeA = (flags & TRANSPOSE_A) != 0;
+  const transposeB = (flags & TRANSPOSE_B) != 0;
+  const accumulate = (flags & ACCUMULATE) != 0;
+  const packedA = scratch;
+  const packedB = packedA + PACKED_A_BYTES;
+  const biasBlock = packedB + PACKED_B_BYTES;
+  const tile = biasBlock + BIAS_BYTES;
+  const p0 = f32x4.splat(pa);
+  const p1 = f32x4.splat(pb);
+  const ldc = floatOffset(n);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    if (bias) {
+      // A padded copy, so that the edge strip can load NR values of bias like the others.
+      for (let j = 0; j < nc; j++) store<f32>(biasBlock + floatOffset(j), load<f32>(bias + floatOffset(jc + j)));
+      for (let j = nc; j < nc + NR; j++) store<f32>(biasBlock + floatOffset(j), 0);
+    }
+    let pc = 0;
+    do {
+      const kc = min(KC, k - pc);
+      const loadC = pc > 0 || accumulate;
+      const last = pc + kc >= k;
+      packB(b, packedB, k, n, pc, kc, jc, nc, transposeB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, packedA, m, k, ic, mc, pc, kc, transposeA);
+        macroKernel<Op>(
+          packedA, packedB, out + floatOffset(ic * n + jc), ldc, mc, nc, kc, loadC, last, bias ? biasBlock : 0, p0, p1, tile,
+        );
+      }
+      pc += kc;
+    } while (pc < k);
+  }
+}
