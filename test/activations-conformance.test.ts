@@ -292,3 +292,20 @@ test('the two backends agree with each other on every activation', async () => {
     }
   }
 });
+
+test('backwardFromOutput gives what backward gives, for every activation whose derivative reads y', () => {
+  const x = Float32Array.from({ length: 257 }, (_, i) => (i - 128) / 16);
+  const dy = Float32Array.from(x, (_, i) => 1 + (i % 5) / 4);
+  for (const spec of allSpecs()) {
+    const act = getActivation(spec.id);
+    if (spec.backwardFrom !== 'y') {
+      assert.throws(() => act.backwardFromOutput(x, dy), /cannot be read from its output; use backward\(x, dy\)/);
+      continue;
+    }
+    const fromX = act.backward(x, dy);
+    const fromY = act.backwardFromOutput(act.forward(x), dy);
+    for (let i = 0; i < x.length; i++) {
+      assert.ok(close(fromY[i]!, fromX[i]!, GRAD_REL, 1e-6), `${spec.id} at ${x[i]}: from y ${fromY[i]}, from x ${fromX[i]}`);
+    }
+  }
+});

@@ -160,6 +160,24 @@ export class Activation {
     }
     return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this.call, xs!, g!, o));
   }
+
+  /**
+   * dL/dx from the forward's output y instead of its input, for the activations whose derivative can
+   * be read from y (`spec.backwardFrom === 'y'`: relu, relu6, sigmoid, tanh, hard_sigmoid, linear).
+   * This is what a layer does in training: it keeps y, which it needs anyway, and frees x.
+   */
+  backwardFromOutput(y: Float32Array, dy: Float32Array, out?: Float32Array): Float32Array;
+  backwardFromOutput(y: Tensor, dy: Tensor, out?: Tensor): Tensor;
+  backwardFromOutput(y: Values, dy: Values, out?: Values): Values {
+    if (this.spec.backwardFrom !== 'y' || this.rng) {
+      const can = ACTIVATIONS.filter((s) => s.backwardFrom === 'y').map((s) => s.id).join(', ');
+      throw new Error(`${this.spec.id}.backwardFromOutput: the derivative of ${this.spec.id} cannot be read from its output; use backward(x, dy) (from the output: ${can})`);
+    }
+    checkKind(this.spec.id, 'backwardFromOutput', 'y', y, undefined);
+    checkKind(this.spec.id, 'backwardFromOutput', 'dy', dy, y);
+    if (out !== undefined) checkKind(this.spec.id, 'backwardFromOutput', 'out', out, y);
+    return run([y, dy], out, y, (b, [ys, g], o) => b.unaryGradFromY(this.call, ys!, g!, o));
+  }
 }
 
 function sizeOf(v: Values): number {
