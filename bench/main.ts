@@ -13,7 +13,7 @@ import { DEFAULT_TIMING, QUICK_TIMING } from './harness.js';
 import type { BenchOptions, Suite, SuiteContext } from './suite.js';
 
 /** Every suite `npm run bench` knows, in the order a full run takes them. */
-const SUITES: readonly Suite[] = [activationsSuite];
+const SUITES: readonly Suite[] = [activationsSuite, (await import('./monitors.js')).monitorsSuite];
 
 const USAGE = `usage: npm run bench -- [suite …] [--quick] [--json] [--sizes 4096,64K,1M] [--only relu,gelu]
 suites: ${SUITES.map((s) => `${s.name} (${s.description})`).join('; ')}`;

@@ -13,3 +13,4 @@ export type { Dataset, Split, Batch } from './data/index.js';
 export * from './autograd/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './monitors/index.js';

@@ -21,6 +21,8 @@ interface Node {
 const nodes = new WeakMap<Tensor, Node>();
 const leaves = new WeakSet<Tensor>();
 const grads = new WeakMap<Tensor, Tensor>();
+/** Intermediates whose gradient backward keeps (PyTorch's retain_grad), for diagnostics such as src/monitors. */
+const retained = new WeakSet<Tensor>();
 let gradDisabled = 0;
 
 /** True when ops record: outside every `noGrad` scope. */
@@ -62,6 +64,17 @@ export function gradOf(t: Tensor): Tensor | null {
   if (!(t instanceof Tensor)) throw new TypeError(`gradOf: t must be a Tensor, got ${describe(t)}`);
   const g = grads.get(t);
   return g && !g.isDisposed ? g : null;
+}
+
+/**
+ * Asks the next backward through `t`, an op output, to keep dL/dt (as PyTorch's `retain_grad`): read it
+ * with `gradOf(t)`, free it with `zeroGrad([t])`. Leaves keep their gradient anyway. Returns `t`.
+ */
+export function retainGrad<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new TypeError(`retainGrad: t must be a Tensor, got ${describe(t)}`);
+  if (!requiresGrad(t)) throw new Error(`retainGrad: the tensor of shape [${t.shape.join(', ')}] does not require a gradient (no parameter led to it, or it was computed inside noGrad)`);
+  if (nodes.has(t)) retained.add(t);
+  return t;
 }
 
 /** Disposes the gradients of the given leaves (the next backward starts from zero). */
@@ -165,6 +178,18 @@ export function backward(root: Tensor, gradient?: Tensor): void {
           grads.set(t, keep(dy));
         }
         continue;
+      }
+      if (retained.has(t)) {
+        retained.delete(t);
+        const copy = empty(dy.shape, 'float32', dy.backend);
+        dy.backend.affine(dy.storage, 1, 0, copy.storage);
+        const existing = gradOf(t);
+        if (existing) {
+          accumulateInto(existing, copy);
+          copy.dispose();
+        } else {
+          grads.set(t, keep(copy));
+        }
       }
       let results: ReadonlyArray<Tensor | null>;
       try {

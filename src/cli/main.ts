@@ -1,15 +1,16 @@
 /**
  * The `rectifier` command. Each subcommand lives in commands/; this file only wires them to the parser.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { printActivations } from './commands/activations.js';
 import { runEvaluate, runPredict } from './commands/evaluate.js';
+import { runLabCommand } from './commands/lab.js';
+import { EXPERIMENT_IDS } from '../lab/index.js';
 import { runReport } from './commands/report.js';
 import { MODEL_PRESETS, runTrain } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
 import { activationIds } from '../activations/index.js';
 import { INITIALIZER_IDS } from '../nn/index.js';
-import { runStart } from './commands/start.js';
 
 const program = new Command();
 program
@@ -19,8 +20,23 @@ program
 
 program
   .command('start')
-  .description('the activation table and a short benchmark (what `npm start` runs)')
-  .action(() => runStart());
+  .description('the quick lab: every claim about ReLU, measured in under 5 minutes (what `npm start` runs)')
+  .option('--out <dir>', 'where results.json and index.html go', 'lab-results')
+  .action(async (opts: { out: string }) => {
+    await runLabCommand([], { quick: true, out: opts.out });
+  });
+
+program
+  .command('lab [experiments...]')
+  .description(`run the lab's experiments (all, or some of: ${EXPERIMENT_IDS.join(', ')}); writes results.json and index.html`)
+  .option('--quick', 'the quick budget (under 5 minutes for all eight on 2 cores)')
+  .option('--seeds <n>', 'seeds per configuration (default: per budget)')
+  .option('--out <dir>', 'where results.json and index.html go', 'lab-results')
+  .option('--json', 'print one JSON summary as the last line of stdout')
+  .addOption(new Option('--budget <name>', 'tiny | quick | full').hideHelp())
+  .action(async (experiments: string[], opts: { quick?: boolean; seeds?: number; out?: string; json?: boolean; budget?: 'tiny' | 'quick' | 'full' }) => {
+    await runLabCommand(experiments, opts);
+  });
 
 program
   .command('activations')

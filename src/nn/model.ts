@@ -68,6 +68,44 @@ export interface FitOptions {
   readonly callbacks?: Callbacks | readonly Callbacks[];
   /** 0 silent (default), 1 one line per epoch. */
   readonly verbose?: 0 | 1;
+  /**
+   * Diagnostics while training (dead units, sparsity, gradient flow, saturation; see src/monitors):
+   * true for the defaults or the monitor's options. Stored per epoch in `history.monitor`.
+   */
+  readonly monitor?: boolean | FitMonitorOptions;
+}
+
+/** The options of `fit({ monitor })`; src/monitors declares its fields by widening this interface. */
+export interface FitMonitorOptions {}
+
+/**
+ * Watches `fit` from inside, where callbacks cannot see: each layer's output and the gradients before
+ * the update. src/monitors implements it; every method is optional.
+ */
+export interface TrainingObserver {
+  trainBegin?(history: History): void | Promise<void>;
+  stepBegin?(epoch: number, step: number): void;
+  /** Each layer's output in a training forward, inside the step's tidy scope (freed when the step ends). */
+  layerOutput?(layerIndex: number, output: Tensor): void;
+  /** After backward, before the update: the parameters' gradients are readable. Skipped when the loss is not finite. */
+  afterBackward?(): void;
+  /** After the optimizer update, before the gradients are cleared. */
+  afterUpdate?(): void;
+  /** At each epoch's end, before the callbacks' onEpochEnd. */
+  epochEnd?(epoch: number, logs: Logs, history: History): void | Promise<void>;
+  trainEnd?(history: History): void | Promise<void>;
+}
+
+/** Makes the observer behind `fit({ monitor })` from the model, the options and the training inputs. */
+export type FitMonitorFactory = (model: Sequential, options: FitMonitorOptions, trainingInputs: Float32Array) => TrainingObserver;
+
+// Set by src/monitors when it loads: nn sits below monitors in the layering, so it cannot import it.
+let fitMonitorFactory: FitMonitorFactory | null = null;
+
+/** Installs what `fit({ monitor })` uses (src/monitors does so when imported). */
+export function setFitMonitorFactory(factory: FitMonitorFactory): void {
+  if (typeof factory !== 'function') throw new TypeError(`setFitMonitorFactory: factory must be a function (model, options, inputs) => TrainingObserver, got ${describe(factory)}`);
+  fitMonitorFactory = factory;
 }
 
 export interface History {
@@ -223,15 +261,20 @@ export class Sequential {
   }
 
   /** Runs the layers on a batch [batch, ...inputShape]; records the tape when inputs or weights require it. */
-  forward(x: Tensor, options: { training?: boolean } = {}): Tensor {
+  forward(x: Tensor, options: { training?: boolean; onLayerOutput?: (layerIndex: number, output: Tensor) => void } = {}): Tensor {
     this.checkAlive();
     if (!(x instanceof Tensor) || x.dtype !== 'float32') throw new TypeError(`forward: x must be a float32 Tensor of shape [batch, ${this.inputShape.join(', ')}], got ${describe(x)}`);
     if (x.rank !== this.inputShape.length + 1 || x.shape.slice(1).join() !== this.inputShape.join()) {
       throw new RangeError(`forward: x must have shape [batch, ${this.inputShape.join(', ')}], got [${x.shape.join(', ')}]`);
     }
     const ctx = { training: options.training ?? false, rng: this.trainRng };
+    const onLayerOutput = options.onLayerOutput;
+    if (onLayerOutput !== undefined && typeof onLayerOutput !== 'function') throw new TypeError(`forward: options.onLayerOutput must be a function (layerIndex, output) => void, got ${describe(onLayerOutput)}`);
     let h = x;
-    for (const l of this.layers) h = l.forward(h, ctx);
+    for (let i = 0; i < this.layers.length; i++) {
+      h = this.layers[i]!.forward(h, ctx);
+      onLayerOutput?.(i, h);
+    }
     return h;
   }
 
@@ -371,16 +414,18 @@ export class Sequential {
     return correct;
   }
 
-  private runStep(data: Prepared, order: Int32Array, start: number, count: number, epoch: number, step: number, history: History | null = null): { loss: number; correct: number; count: number } {
+  private runStep(data: Prepared, order: Int32Array, start: number, count: number, epoch: number, step: number, history: History | null = null, observer: TrainingObserver | null = null): { loss: number; correct: number; count: number } {
     const { optimizer } = this.requireCompiled('fit');
     const params = this.parameters();
     let loss = NaN;
     let correct = 0;
     // Snapshot before the update: if this step's loss is not finite, the snapshot from the previous
     // step (the weights that produced the last finite loss) is restored.
+    observer?.stepBegin?.(epoch, step);
+    const onLayerOutput = observer?.layerOutput ? (i: number, t: Tensor) => observer.layerOutput!(i, t) : undefined;
     tidy(() => {
       const { xb, tb } = this.batchTensors(data, order, start, count);
-      const out = this.forward(xb, { training: true });
+      const out = this.forward(xb, { training: true, onLayerOutput });
       const l = this.lossFn(out, tb);
       loss = l.view()[0]!;
       if (!Number.isFinite(loss)) return;
@@ -392,8 +437,10 @@ export class Sequential {
       this.restoreBackup();
       throw new NonFiniteLossError(epoch, step, loss, history, optimizer.currentLearningRate());
     }
+    observer?.afterBackward?.();
     this.saveBackup();
     optimizer.step(params);
+    observer?.afterUpdate?.();
     optimizer.zeroGrad(params);
     const perSample = this.lossId === 'softmax_cross_entropy' ? count : count * shapeSize(this.outputShape);
     return { loss, correct, count: this.lossId === 'binary_cross_entropy' ? perSample : count };
@@ -433,6 +480,14 @@ export class Sequential {
       if (!Array.isArray(options.validationData) || options.validationData.length !== 2) throw new TypeError(`fit: validationData must be [x, y], got ${describe(options.validationData)}`);
       val = this.prepare(options.validationData[0], options.validationData[1], 'fit (validationData)');
     }
+    let observer: TrainingObserver | null = null;
+    if (options.monitor !== undefined && options.monitor !== false) {
+      if (options.monitor !== true && (typeof options.monitor !== 'object' || options.monitor === null || Array.isArray(options.monitor))) {
+        throw new TypeError(`fit: monitor must be true, false or an object of monitor options, got ${describe(options.monitor)}`);
+      }
+      if (!fitMonitorFactory) throw new Error("fit: monitor needs the diagnostics module; import it (import 'rectifier' or src/monitors) before calling fit");
+      observer = fitMonitorFactory(this, options.monitor === true ? {} : options.monitor, data.x);
+    }
     const history: History = { epoch: [], history: { loss: [] } };
     if (this.metrics.includes('accuracy')) history.history.accuracy = [];
     if (val) {
@@ -442,6 +497,7 @@ export class Sequential {
     this.stopTraining = false;
     const order = Int32Array.from({ length: data.n }, (_, i) => i);
     let last: Logs | undefined;
+    await observer?.trainBegin?.(history);
     for (const c of callbacks) await c.onTrainBegin?.();
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
       for (const c of callbacks) await c.onEpochBegin?.(epoch);
@@ -453,7 +509,7 @@ export class Sequential {
       let batch = 0;
       for (let start = 0; start < data.n && !this.stopTraining; start += batchSize, batch++) {
         const count = Math.min(batchSize, data.n - start);
-        const r = this.runStep(data, order, start, count, epoch, batch, history);
+        const r = this.runStep(data, order, start, count, epoch, batch, history, observer);
         lossSum += r.loss * count;
         seen += count;
         correct += r.correct;
@@ -479,10 +535,12 @@ export class Sequential {
         console.log(`Epoch ${epoch + 1}/${epochs} - ${parts.join(' - ')}`);
       }
       last = logs;
+      await observer?.epochEnd?.(epoch, logs, history);
       for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
       // Let timers and I/O run between epochs.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    await observer?.trainEnd?.(history);
     for (const c of callbacks) await c.onTrainEnd?.(last);
     return history;
   }

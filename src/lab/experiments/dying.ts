@@ -1,0 +1,289 @@
+/**
+ * Dying ReLU. (a) Lu, Shin, Su & Karniadakis 2019 prove that a deep ReLU network is "born dead" (a constant
+ * function, because some layer outputs zero for every input) with a probability that tends to 1 as depth
+ * grows at fixed width, worst for narrow networks, and propose a randomized asymmetric initialization
+ * (RAI) that lowers it. We estimate, over many small networks, the probability of being born dead and of
+ * collapsing to a constant after training, with He and with RAI initialization. (b) Units also die while
+ * training when the learning rate is large; we count dead units against the learning rate for relu and
+ * for the variants designed to avoid it (leaky_relu, prelu, elu).
+ */
+import { xor } from '../../data/synthetic.js';
+import type { Dataset } from '../../data/dataset.js';
+import { adam, sgd } from '../../optim/optimizers.js';
+import type { Verdict } from '../../report/schema.js';
+import { NonFiniteLossError, type Sequential } from '../../nn/model.js';
+import { hiddenLayerReports, overallDeadFraction } from '../diagnostics.js';
+import { partialNote, resultOf } from '../result.js';
+import { cell, figure, mean, meanSd, pct } from '../stats.js';
+import { accuracy, imageData, mlp, train } from '../training.js';
+import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import { inspect } from '../../monitors/index.js';
+
+export interface DyingBudget extends BudgetBase {
+  readonly depths: readonly number[];
+  readonly widths: readonly number[];
+  /** Networks drawn per (depth, width, initialization) to estimate the probability of being born dead. */
+  readonly initRuns: number;
+  /** Of those, how many are also trained to see whether they collapse. */
+  readonly trainRuns: number;
+  readonly trainSteps: number;
+  /** Part (b): learning rates, activations and the Fashion-MNIST MLP. */
+  readonly learningRates: readonly number[];
+  readonly activations: readonly string[];
+  readonly hidden: readonly number[];
+  readonly trainSize: number;
+  readonly testSize: number;
+  readonly epochs: number;
+}
+
+const INITS = [
+  { id: 'he', label: 'He normal, zero biases', kernel: 'he_normal' },
+  { id: 'rai', label: 'RAI (Lu et al. 2019)', kernel: 'rai' },
+] as const;
+type InitId = (typeof INITS)[number]['id'];
+/** Inputs of the small networks of part (a): 2-D points spread over [-1, 1]². */
+const PROBE_POINTS = 256;
+
+const RULE =
+  'Verdict rule, part (a): agrees when, at the narrowest width, the born-dead probability with He initialization grows by at least 10 points from the shallowest to the deepest network ' +
+  'and RAI lowers it at the deepest; partly when only one of the two holds; disagrees when neither does.';
+
+interface GridCell {
+  depth: number;
+  width: number;
+  init: InitId;
+  drawn: number;
+  bornDead: number;
+  trained: number;
+  collapsed: number;
+}
+
+interface LrRun {
+  activation: string;
+  learningRate: number;
+  seed: number;
+  deadFraction: number;
+  testAccuracy: number;
+  diverged: boolean;
+}
+
+/** True when some hidden layer outputs its flat value for every probe input: the network is constant. */
+function isDead(model: Sequential, probe: Float32Array): boolean {
+  return hiddenLayerReports(model, probe).some((r) => r.deadUnits === r.units);
+}
+
+/** True when the trained network's output does not depend on its input (over the probe). */
+function isConstant(model: Sequential, probe: Float32Array): boolean {
+  const reports = inspect(model, probe);
+  return isDead(model, probe) || reports[reports.length - 1]!.std < 1e-6;
+}
+
+export const dying: Experiment<DyingBudget> = {
+  id: 'dying',
+  title: 'Dying ReLU: born-dead networks and units killed by large steps',
+  claim:
+    'A deep and narrow ReLU network initialized with symmetric distributions is dead (a constant function) with a probability that grows with depth, and the ' +
+    'randomized asymmetric initialization lowers it; large learning rates kill ReLU units during training, which leaky and exponential variants avoid.',
+  source: { citation: 'Lu, Shin, Su & Karniadakis 2019, Dying ReLU and Initialization: Theory and Numerical Examples', url: 'https://arxiv.org/abs/1903.06733' },
+  budgets: {
+    tiny: {
+      expectedSeconds: 4, depths: [2, 10], widths: [2, 4], initRuns: 20, trainRuns: 2, trainSteps: 20,
+      learningRates: [0.01, 0.5], activations: ['relu', 'leaky_relu'], hidden: [32], trainSize: 300, testSize: 200, epochs: 1,
+    },
+    quick: {
+      expectedSeconds: 40, depths: [2, 5, 10, 20], widths: [2, 3, 5, 10], initRuns: 100, trainRuns: 10, trainSteps: 100,
+      learningRates: [0.01, 0.1, 0.5], activations: ['relu', 'leaky_relu', 'prelu', 'elu'], hidden: [128, 128], trainSize: 3000, testSize: 500, epochs: 1,
+    },
+    full: {
+      expectedSeconds: 500, depths: [2, 5, 10, 20, 30, 50], widths: [2, 3, 4, 5, 10, 20], initRuns: 1000, trainRuns: 50, trainSteps: 500,
+      learningRates: [0.003, 0.01, 0.03, 0.1, 0.3, 1], activations: ['relu', 'leaky_relu', 'prelu', 'elu'], hidden: [256, 256], trainSize: 10000, testSize: 2000, epochs: 2,
+    },
+  },
+
+  async run(ctx) {
+    const b = ctx.budget;
+    const grid: GridCell[] = [];
+    const lrRuns: LrRun[] = [];
+    const cells = b.depths.length * b.widths.length * INITS.length;
+    const planned = cells + b.learningRates.length * b.activations.length * ctx.seeds.length;
+    ctx.progress.setTotal(planned);
+    const points = xor({ n: PROBE_POINTS + 4, seed: 0, testFraction: 0.01 }).train;
+    const probe = points.x;
+    // Regression target for the collapse test: |x₁| + |x₂| (Lu et al. use |x|-like targets), as a 1-column output.
+    const target = new Float32Array(points.length).map((_, i) => Math.abs(probe[2 * i]!) + Math.abs(probe[2 * i + 1]!));
+    outer: for (const depthValue of b.depths) {
+      for (const width of b.widths) {
+        for (const init of INITS) {
+          if (ctx.signal.aborted) break outer;
+          ctx.progress.status(`(a) ${depthValue} layers × ${width} units · ${init.id}`);
+          const cell: GridCell = { depth: depthValue, width, init: init.id, drawn: 0, bornDead: 0, trained: 0, collapsed: 0 };
+          for (let k = 0; k < b.initRuns; k++) {
+            if (ctx.signal.aborted) break;
+            const seed = ctx.seeds[0]! * 1_000_003 + k;
+            const model = mlp({ inputs: 2, hidden: Array<number>(depthValue).fill(width), activation: 'relu', outputs: 1, init: init.kernel, seed });
+            try {
+              cell.drawn++;
+              if (isDead(model, probe)) cell.bornDead++;
+              if (k < b.trainRuns) {
+                model.compile({ optimizer: adam({ learningRate: 0.005 }), loss: 'mse' });
+                try {
+                  for (let s = 0; s < b.trainSteps; s++) model.trainStep(probe, target);
+                } catch (error) {
+                  if (!(error instanceof NonFiniteLossError)) throw error;
+                }
+                cell.trained++;
+                if (isConstant(model, probe)) cell.collapsed++;
+              }
+            } finally {
+              model.dispose();
+            }
+          }
+          grid.push(cell);
+          ctx.progress.advance();
+          if (grid.length % 8 === 0) await ctx.checkpoint(summarize(ctx, grid, lrRuns, planned));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    }
+    if (!ctx.signal.aborted) {
+      ctx.progress.status('(b) loading Fashion-MNIST');
+      const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
+      await lrSweep(ctx, data, test, lrRuns, grid, planned);
+    }
+    return summarize(ctx, grid, lrRuns, planned);
+  },
+};
+
+async function lrSweep(ctx: ExperimentContext<DyingBudget>, data: Dataset, test: Dataset, lrRuns: LrRun[], grid: GridCell[], planned: number): Promise<void> {
+  const b = ctx.budget;
+  for (const activation of b.activations) {
+    for (const learningRate of b.learningRates) {
+      for (const seed of ctx.seeds) {
+        if (ctx.signal.aborted) return;
+        ctx.progress.status(`(b) ${activation} · lr ${learningRate} · seed ${seed}`);
+        const model = mlp({ inputs: 784, hidden: b.hidden, activation, outputs: 10, seed });
+        try {
+          // Plain SGD: momentum or Adam would change the effective step the rate stands for.
+          model.compile({ optimizer: sgd({ learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+          const outcome = await train(model, data, { epochs: b.epochs, batchSize: 64, signal: ctx.signal });
+          if (outcome.aborted) return;
+          lrRuns.push({
+            activation, learningRate, seed, diverged: outcome.diverged,
+            deadFraction: overallDeadFraction(hiddenLayerReports(model, test.x)),
+            testAccuracy: accuracy(model, test),
+          });
+        } finally {
+          model.dispose();
+        }
+        ctx.progress.advance();
+      }
+    }
+    await ctx.checkpoint(summarize(ctx, grid, lrRuns, planned));
+  }
+}
+
+function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns: LrRun[], planned: number) {
+  const b = ctx.budget;
+  const find = (d: number, w: number, i: InitId) => grid.find((c) => c.depth === d && c.width === w && c.init === i);
+  const p = (c: GridCell | undefined) => (c && c.drawn > 0 ? c.bornDead / c.drawn : null);
+  const q = (c: GridCell | undefined) => (c && c.trained > 0 ? c.collapsed / c.trained : null);
+  const narrow = Math.min(...b.widths);
+  const shallow = Math.min(...b.depths);
+  const deep = Math.max(...b.depths);
+  const pHeShallow = p(find(shallow, narrow, 'he'));
+  const pHeDeep = p(find(deep, narrow, 'he'));
+  const pRaiDeep = p(find(deep, narrow, 'rai'));
+  let verdict: Verdict = 'inconclusive';
+  if (pHeShallow !== null && pHeDeep !== null && pRaiDeep !== null) {
+    const grows = pHeDeep >= pHeShallow + 0.1;
+    const raiHelps = pRaiDeep < pHeDeep;
+    verdict = grows && raiHelps ? 'agrees' : grows || raiHelps ? 'partly' : 'disagrees';
+  }
+  const lrAt = (a: string, lr: number) => lrRuns.filter((r) => r.activation === a && r.learningRate === lr);
+  const deadAt = (a: string, lr: number) => mean(lrAt(a, lr).map((r) => r.deadFraction));
+  const maxLr = Math.max(...b.learningRates);
+  const minLr = Math.min(...b.learningRates);
+  const lrText = b.activations
+    .filter((a) => lrAt(a, maxLr).length > 0)
+    .map((a) => `${a} ${pct(deadAt(a, minLr))} at lr ${minLr} and ${meanSd(lrAt(a, maxLr).map((r) => r.deadFraction), (v) => pct(v))} at lr ${maxLr}`)
+    .join('; ');
+  const summary =
+    (pHeDeep !== null
+      ? `(a) At width ${narrow}, the probability of a born-dead network with He initialization is ${pct(pHeShallow)} at depth ${shallow} and ${pct(pHeDeep)} at depth ${deep}; ` +
+        `with RAI ${pct(p(find(shallow, narrow, 'rai')))} and ${pct(pRaiDeep)}. After ${b.trainSteps} Adam steps on a regression target, ` +
+        `${pct(q(find(deep, narrow, 'he')))} (He) and ${pct(q(find(deep, narrow, 'rai')))} (RAI) of the deepest narrow networks are constant functions. `
+      : '(a) Not finished. ') +
+    (lrText ? `(b) Dead hidden units on Fashion-MNIST after ${b.epochs} epoch${b.epochs > 1 ? 's' : ''} of plain SGD: ${lrText}. ` : '') +
+    (verdict === 'agrees'
+      ? 'Narrow networks die more often as they get deeper and the asymmetric initialization lowers the probability, as Lu et al. prove. '
+      : verdict === 'partly'
+        ? 'Only part of the pattern shows within this budget (see the rule). '
+        : verdict === 'disagrees'
+          ? 'Neither the growth with depth nor the benefit of RAI shows here. '
+          : '') +
+    'We could not find Lu et al.’s tabulated probabilities in a source we could check, so no published number is shown beside ours; the paper states the trend (the probability tends to 1 with depth, faster for narrow widths).' +
+    partialNote(grid.length + lrRuns.length, planned, 'configurations');
+  const heat = (init: InitId, value: (c: GridCell | undefined) => number | null, what: string) => ({
+    kind: 'heatmap' as const,
+    title: `${what}, ${INITS.find((i) => i.id === init)!.label}`,
+    caption: `Fraction of ${what === 'Born dead' ? b.initRuns : b.trainRuns} networks per cell; 2-D inputs over [-1, 1]².`,
+    xLabel: 'width (units per layer)',
+    yLabel: 'hidden layers',
+    x: [...b.widths],
+    y: b.depths.map(String),
+    values: b.depths.map((d) => b.widths.map((w) => cell(value(find(d, w, init))))),
+    scale: [0, 1] as [number, number],
+    valueLabel: 'probability',
+  });
+  return resultOf(dying, {
+    setup:
+      `(a) Networks 2 → width × depth → 1 with ReLU, depth in {${b.depths.join(', ')}}, width in {${b.widths.join(', ')}}, initialized with He normal weights and zero biases or with RAI ` +
+      `(one weight or the bias of each unit drawn from Beta(2, 1), the rest from N(0, 0.6007²/fan_in)); ${b.initRuns} networks per cell, born dead when some hidden layer outputs 0 for ` +
+      `all ${PROBE_POINTS} probe points in [-1, 1]² (src/monitors inspect). The first ${b.trainRuns} of them are trained ${b.trainSteps} full-batch Adam steps (learning rate 0.005, MSE) to fit |x₁| + |x₂| ` +
+      `and counted as collapsed when their output is then constant. (b) MLP 784 → ${b.hidden.join(' → ')} → 10 with ${b.activations.join(', ')}, ${b.trainSize} Fashion-MNIST images, ` +
+      `${b.epochs} epoch${b.epochs > 1 ? 's' : ''} of plain SGD (batch 64) at learning rates {${b.learningRates.join(', ')}}, seeds ${ctx.seeds.join(', ')}; dead units counted over ${b.testSize} test images. ${RULE}`,
+    measured: [
+      figure(`born dead, He, depth ${deep}, width ${narrow}`, [pHeDeep === null ? null : pHeDeep * 100], '%'),
+      figure(`born dead, RAI, depth ${deep}, width ${narrow}`, [pRaiDeep === null ? null : pRaiDeep * 100], '%'),
+      figure(`born dead, He, depth ${shallow}, width ${narrow}`, [pHeShallow === null ? null : pHeShallow * 100], '%'),
+      ...b.activations.map((a) => figure(`${a}: dead units at lr ${maxLr}`, lrAt(a, maxLr).map((r) => r.deadFraction * 100), '%')),
+    ],
+    verdict,
+    summary,
+    tables: [
+      {
+        title: '(a) Probability of a born-dead network and of collapse after training',
+        columns: ['hidden layers', 'width', 'initialization', 'networks', 'born dead', 'trained', 'constant after training'],
+        rows: grid.map((c) => [c.depth, c.width, c.init, c.drawn, cell(p(c)), c.trained, cell(q(c))]),
+      },
+      {
+        title: '(b) Dead hidden units against learning rate (mean over seeds)',
+        columns: ['activation', ...b.learningRates.map((lr) => `lr ${lr}`), `test accuracy at lr ${maxLr}`],
+        rows: b.activations.map((a) => [a, ...b.learningRates.map((lr) => (lrAt(a, lr).length ? cell(deadAt(a, lr)) : null)), lrAt(a, maxLr).length ? cell(mean(lrAt(a, maxLr).map((r) => r.testAccuracy))) : null]),
+      },
+    ],
+    charts: [
+      heat('he', p, 'Born dead'),
+      heat('rai', p, 'Born dead'),
+      heat('he', q, 'Constant after training'),
+      heat('rai', q, 'Constant after training'),
+      {
+        kind: 'line',
+        title: `Born-dead probability against depth at width ${narrow}`,
+        caption: `${b.initRuns} networks per point.`,
+        xLabel: 'hidden layers',
+        yLabel: 'probability',
+        series: INITS.map((i) => ({ name: i.label, points: b.depths.map((d) => [d, cell(p(find(d, narrow, i.id)))] as [number, number | null]) })),
+      },
+      {
+        kind: 'line',
+        title: '(b) Dead hidden units against learning rate',
+        caption: 'Fraction of hidden units that output their flat value for every test image; leaky_relu and prelu have no flat region, so they cannot die by this definition.',
+        xLabel: 'learning rate',
+        yLabel: 'dead fraction',
+        logX: true,
+        series: b.activations.map((a) => ({ name: a, points: b.learningRates.map((lr) => [lr, lrAt(a, lr).length ? cell(deadAt(a, lr)) : null] as [number, number | null]) })),
+      },
+    ],
+  });
+}

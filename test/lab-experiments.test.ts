@@ -1,0 +1,59 @@
+/**
+ * Every experiment of the lab, end to end at its `tiny` budget: it runs on real data, finishes, and
+ * produces a section the report can read (validated against src/report's schema) with the fields the
+ * report shows: setup, figures, a verdict, a generated paragraph, tables and charts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXPERIMENTS, runLab } from '../src/lab/index.js';
+import { EXPERIMENT_ORDER, VERDICTS, readResults, validateExperiment } from '../src/report/index.js';
+
+const out = mkdtempSync(join(tmpdir(), 'rectifier-lab-experiments-'));
+test.after(() => rmSync(out, { recursive: true, force: true }));
+
+test('the registry holds the eight experiments in the report order, each with tiny, quick and full budgets', () => {
+  assert.deepEqual(EXPERIMENTS.map((e) => e.id), [...EXPERIMENT_ORDER]);
+  for (const e of EXPERIMENTS) {
+    for (const budget of ['tiny', 'quick', 'full'] as const) {
+      assert.ok(e.budgets[budget], `${e.id} has a ${budget} budget`);
+      assert.ok(e.budgets[budget].expectedSeconds > 0, `${e.id} states the expected time of its ${budget} budget`);
+    }
+    assert.ok(e.claim.length > 40 && e.source.citation.length > 10 && /^https:\/\//.test(e.source.url), `${e.id} states its claim and source`);
+  }
+});
+
+for (const experiment of EXPERIMENTS) {
+  test(`${experiment.id} runs end to end at the tiny budget and produces what the report reads`, async () => {
+    const dir = join(out, experiment.id);
+    const outcome = await runLab({ experiments: [experiment.id], budget: 'tiny', out: dir, progress: false, print: false, handleSignals: false });
+    assert.equal(outcome.exitCode, 0, outcome.results.experiments[experiment.id]?.error);
+    const result = validateExperiment(outcome.results.experiments[experiment.id], experiment.id);
+    assert.equal(result.status, 'complete');
+    assert.ok(VERDICTS.includes(result.verdict));
+    assert.ok(result.setup.includes('Verdict rule'), 'the setup states the verdict rule');
+    assert.ok(result.summary.length > 80, 'a generated paragraph');
+    assert.ok(result.measured.length > 0 && result.measured.some((f) => f.value !== null), 'numbers from the runs');
+    assert.ok(result.tables.length > 0 && result.tables.some((t) => t.rows.length > 0), 'tables with rows');
+    assert.ok(result.charts.length > 0, 'charts');
+    const onDisk = await readResults(dir);
+    assert.equal(onDisk.complete, true);
+    assert.deepEqual(onDisk.settings.experiments, [experiment.id]);
+    assert.equal(onDisk.settings.budget, 'tiny');
+  });
+}
+
+test('published figures are labelled with their source where the experiment has them', async () => {
+  const byId = Object.fromEntries(EXPERIMENTS.map((e) => [e.id, e]));
+  assert.ok(byId.sparsity && byId.convergence && byId.init && byId.dying);
+  const results = await readResults(join(out, 'sparsity'));
+  const published = results.experiments.sparsity!.published ?? [];
+  assert.equal(published[0]?.value, 83.4);
+  const dying = await readResults(join(out, 'dying'));
+  assert.equal(dying.experiments.dying!.published, undefined, 'no invented published figure for Lu et al.');
+  assert.match(dying.experiments.dying!.summary, /could not find/);
+  const nonlinearity = await readResults(join(out, 'nonlinearity'));
+  assert.ok(nonlinearity.experiments.nonlinearity!.charts.some((c) => c.kind === 'boundary'), 'decision boundaries are drawn');
+});

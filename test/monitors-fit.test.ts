@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Rng, advise, explodingGradients, layers, optimizers, sequential, vanishingGradients, writeMonitorJsonl, type EpochHealth, type Finding,
+  type Sequential,
+} from 'rectifier';
+
+function normals(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+const X = normals(256 * 8, 1);
+const Y = Int32Array.from({ length: 256 }, (_, i) => (X[i * 8]! > 0 ? 1 : 0));
+
+function deep(activation: string, kernelInitializer: Parameters<typeof layers.dense>[0]['kernelInitializer'], depth = 10, width = 32, learningRate = 0.01): Sequential {
+  const hidden = Array.from({ length: depth }, () => layers.dense({ units: width, activation, kernelInitializer }));
+  const model = sequential({ inputShape: [8], seed: 1, layers: [...hidden, layers.dense({ units: 2 })] });
+  model.compile({ optimizer: optimizers.sgd({ learningRate }), loss: 'softmax_cross_entropy' });
+  return model;
+}
+
+test('fit with monitor records per-epoch statistics, and the JSONL file gets one line per epoch per layer as epochs end', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rectifier-monitor-'));
+  try {
+    const model = sequential({ inputShape: [8], seed: 4, layers: [layers.dense({ units: 10, activation: 'relu' }), layers.dense({ units: 6, activation: 'tanh' }), layers.dense({ units: 2 })] });
+    const kernel = model.layers[0]!.getWeights();
+    const bias = kernel[1]!.data as Float32Array;
+    bias[3] = -1000;
+    bias[8] = -1000;
+    model.layers[0]!.setWeights([kernel[0]!, bias]);
+    model.compile({ optimizer: optimizers.sgd({ learningRate: 0.05 }), loss: 'softmax_cross_entropy' });
+    const file = join(dir, 'monitor.jsonl');
+    const seen: Array<{ epoch: number; lines: number; findings: Finding[] }> = [];
+    const history = await model.fit(X, Y, {
+      epochs: 3, batchSize: 32,
+      monitor: { every: 3, jsonl: file, onEpochEnd: (stats, findings) => void seen.push({ epoch: stats.epoch, lines: readFileSync(file, 'utf8').trim().split('\n').length, findings }) },
+    });
+    const monitor = history.monitor!;
+    assert.equal(monitor.length, 3);
+    // The file grows as each epoch ends, before the callback runs.
+    assert.deepEqual(seen.map((s) => [s.epoch, s.lines]), [[0, 3], [1, 6], [2, 9]]);
+    for (const [e, stats] of monitor.entries()) {
+      assert.equal(stats.epoch, e);
+      assert.equal(stats.steps, 8);
+      assert.equal(stats.monitoredSteps, 3); // steps 0, 3 and 6
+      assert.deepEqual(stats.layers.map((l) => l.name), ['dense_1', 'dense_2', 'dense_3']);
+      const [d1, d2, d3] = stats.layers;
+      // Dead for the whole epoch (tracked on every batch): exactly the two units with a bias of −1000.
+      assert.deepEqual(d1!.deadIndices, [3, 8]);
+      assert.equal(d1!.samples, 3 * 32);
+      for (const l of stats.layers) {
+        assert.ok(l.weightGradNorm! > 0 && Number.isFinite(l.weightGradNorm!), `${l.name} weightGradNorm ${l.weightGradNorm}`);
+        assert.ok(l.activationGradNorm! > 0, `${l.name} activationGradNorm ${l.activationGradNorm}`);
+        assert.ok(l.updateRatio! > 0 && l.updateRatio! < 1, `${l.name} updateRatio ${l.updateRatio}`);
+        assert.ok(l.weightNorm! > 0);
+      }
+      assert.ok(d2!.saturation !== null && d3!.saturation === null);
+      assert.equal(stats.gradientRatio, d1!.weightGradNorm! / d3!.weightGradNorm!);
+      assert.equal(stats.maxAbsActivation, Math.max(d1!.maxAbsActivation, d2!.maxAbsActivation, d3!.maxAbsActivation));
+      assert.equal(stats.learningRate, 0.05);
+    }
+    assert.equal(seen[2]!.findings.find((f) => f.rule === 'dead-units')?.layer, 'dense_1');
+    assert.equal(history.monitorInit!.length, 3);
+    assert.deepEqual(history.monitorInit![0]!.deadIndices, [3, 8]);
+
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 3 * 3);
+    assert.deepEqual(lines.map((l) => [l.epoch, l.layer]), [0, 1, 2].flatMap((e) => ['dense_1', 'dense_2', 'dense_3'].map((n) => [e, n])));
+    assert.deepEqual(lines[0]!.deadIndices, [3, 8]);
+    for (const key of ['deadFraction', 'sparsity', 'mean', 'std', 'weightGradNorm', 'activationGradNorm', 'updateRatio', 'maxAbsActivation', 'gradientRatio', 'loss']) {
+      assert.equal(typeof lines[0]![key], 'number', key);
+    }
+    const again = join(dir, 'again.jsonl');
+    writeMonitorJsonl(again, history);
+    assert.equal(readFileSync(again, 'utf8'), readFileSync(file, 'utf8'));
+    model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a deep sigmoid network shows vanishing gradients (first/last < 1e-3) and a He-initialised relu network does not', async () => {
+  const sigmoid = deep('sigmoid', 'glorot_uniform');
+  const hs = await sigmoid.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 2 } });
+  const ratioSigmoid = hs.monitor![0]!.gradientRatio!;
+  assert.ok(ratioSigmoid < 1e-3, `sigmoid first/last gradient ratio ${ratioSigmoid}`);
+  const found = vanishingGradients.check({ epochs: hs.monitor! });
+  assert.equal(found?.layer, 'dense_1');
+  assert.match(found!.message, /Gradients vanish during epoch 1/);
+
+  const relu = deep('relu', 'he_normal');
+  const hr = await relu.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 2 } });
+  const ratioRelu = hr.monitor![0]!.gradientRatio!;
+  assert.ok(ratioRelu > 1e-2, `relu first/last gradient ratio ${ratioRelu}`);
+  assert.equal(vanishingGradients.check({ epochs: hr.monitor! }), null);
+  sigmoid.dispose();
+  relu.dispose();
+});
+
+test('exploding gradients: a deep relu network initialised too large triggers the rule, the same network with He gain does not', async () => {
+  // Each layer multiplies the signal by about gain/√2 ≈ 2.8, so gradient norms reach thousands;
+  // a tiny learning rate keeps the loss finite while they are measured.
+  const big = deep('relu', { id: 'he_normal', gain: 4 }, 8, 32, 1e-6);
+  const hb = await big.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 4 } });
+  const found = explodingGradients.check({ epochs: hb.monitor! });
+  assert.ok(found, `largest gradient norm ${Math.max(...hb.monitor![0]!.layers.map((l) => l.weightGradNorm ?? 0))}`);
+  assert.equal(found.severity, 'error');
+  const fine = deep('relu', 'he_normal', 8, 32, 1e-6);
+  const hf = await fine.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 4 } });
+  assert.equal(explodingGradients.check({ epochs: hf.monitor! }), null);
+  big.dispose();
+  fine.dispose();
+});
+
+test('fit without monitor keeps no statistics, and bad monitor options are errors naming the option', async () => {
+  const model = deep('relu', 'he_normal', 2, 4);
+  const plain = await model.fit(X, Y, { epochs: 1, batchSize: 64 });
+  assert.equal(plain.monitor, undefined);
+  await assert.rejects(model.fit(X, Y, { monitor: { every: 0 } }), /monitor\.every must be a positive integer.*got number 0/);
+  await assert.rejects(model.fit(X, Y, { monitor: { evry: 2 } as never }), /unknown monitor option "evry"/);
+  await assert.rejects(model.fit(X, Y, { monitor: 'yes' as never }), /monitor must be true, false or an object/);
+  assert.throws(() => writeMonitorJsonl('/tmp/x.jsonl', plain), /history must be the result of fit\(…, \{ monitor: true \}\)/);
+  model.dispose();
+});
+
+test('advise on stored epochs orders findings by severity', () => {
+  const layer = { name: 'dense_1', layerIndex: 0, className: 'Dense', activation: 'relu', note: null, units: 10, samples: 64, deadUnits: 5, deadFraction: 0.5, deadIndices: [0, 1, 2, 3, 4], canDie: true, constantUnits: 5, sparsity: 0.7, mean: 1, std: 1, min: 0, max: 3, percentiles: { p1: 0, p5: 0, p25: 0, p50: 0, p75: 1, p95: 2, p99: 3 }, percentileMethod: 'exact', saturation: null, histogram: { edges: [], counts: [], exact: true, below: 0, above: 0 }, nonFinite: 3, activationGradNorm: 1, weightGradNorm: 1, weightNorm: 1, updateRatio: 1e-3, maxAbsActivation: 3, paramLayers: ['dense_1'] };
+  const epoch: EpochHealth = { epoch: 0, loss: 1, learningRate: 0.5, steps: 4, monitoredSteps: 1, layers: [layer], gradientRatio: null, activationGradientRatio: null, maxAbsActivation: 3, nonFinite: 3, monitorMs: 1 };
+  const findings = advise({ epochs: [epoch] });
+  assert.deepEqual(findings.map((f) => [f.rule, f.severity]), [['non-finite-activations', 'error'], ['dead-units', 'error']]);
+  assert.equal(findings[1]!.message, 'dense_1: 50% of units (5 of 10) never fired during epoch 1 (learning rate 0.5). Try leaky_relu or prelu, a lower learning rate, or He initialization.');
+  assert.throws(() => advise(null as never), /advise: stats must be an object \{ epochs\?, report\?, learningRate\? \}, got null/);
+});
