@@ -21,11 +21,11 @@
  * or `model.trainStep(xb, yb)` after `compile`.
  */
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, PReLU, RReLU, layerFromConfig, layers,
+  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, PReLU, RReLU, RandomTranslation, layerFromConfig, layers,
 } from './layers.js';
 export type {
   ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, ForwardContext, LayerConfig,
-  Pool2dLayerOptions, PReLUOptions, RReLUOptions,
+  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions,
 } from './layers.js';
 export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
