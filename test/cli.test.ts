@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,26 @@ test('train --json on spiral ends with one JSON summary, and relu separates what
     assert.ok(r.predicted >= 0 && r.predicted < 3);
     assert.ok(r.probability > 0 && r.probability <= 1);
   }
+});
+
+test('train --monitor prints a health table per epoch; inspect reports each layer of a saved model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rectifier-cli-'));
+  const file = join(dir, 'm.safetensors');
+  const jsonl = join(dir, 'health.jsonl');
+  const r = cli('train', '--dataset', 'circles', '--epochs', '2', '--monitor', '--monitor-jsonl', jsonl, '--save', file);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.stdout.match(/Epoch \d health:/g) ?? []).length, 2, r.stdout);
+  assert.match(r.stdout, /dense_1\s+relu/);
+  const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2 * 3, 'one line per epoch per layer (two hidden relu layers and the logits)');
+  assert.deepEqual([...new Set(lines.map((l) => l.epoch))], [0, 1]);
+
+  const inspected = cli('inspect', file, '--dataset', 'circles', '--samples', '200', '--json');
+  assert.equal(inspected.code, 0, inspected.stderr);
+  const report = lastJson(inspected.stdout);
+  const layersOf = (report.layers ?? report) as Array<{ name: string; activation: string | null; sparsity: number }>;
+  assert.deepEqual(layersOf.map((l) => l.activation), ['relu', 'relu', null]);
+  for (const l of layersOf.slice(0, 2)) assert.ok(l.sparsity > 0 && l.sparsity < 1, `${l.name} sparsity ${l.sparsity}`);
 });
 
 test('bad input is a one-line message and a non-zero exit, not a stack trace', () => {

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { printActivations } from './commands/activations.js';
 import { runEvaluate, runPredict } from './commands/evaluate.js';
+import { runInspect } from './commands/inspect.js';
 import { runLabCommand } from './commands/lab.js';
 import { EXPERIMENT_IDS } from '../lab/index.js';
 import { runReport } from './commands/report.js';
@@ -71,9 +72,22 @@ program
   .option('--samples <n>', 'train on the first n training samples only', int('--samples'))
   .option('--backend <name>', 'js | wasm (default: wasm where it loads)')
   .option('--save <file>', 'save the trained model (.safetensors)')
+  .option('--monitor', 'print a per-layer health table (dead units, sparsity, gradient flow) and advice at each epoch end')
+  .option('--monitor-jsonl <file>', 'append the per-epoch statistics to this file as JSON lines')
   .option('--json', 'print one JSON summary as the last line of stdout')
   .action(async (opts) => {
     await runTrain(opts);
+  });
+
+program
+  .command('inspect <model>')
+  .description('dead units, sparsity, saturation and distributions of each layer of a saved model on a probe set')
+  .requiredOption('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv>`)
+  .option('--samples <n>', 'probe samples', int('--samples'))
+  .option('--split <name>', 'train | test', 'test')
+  .option('--json', 'print JSON')
+  .action(async (model: string, opts: { dataset: string; samples?: number; split?: 'train' | 'test'; json?: boolean }) => {
+    await runInspect(model, opts);
   });
 
 program

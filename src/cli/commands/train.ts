@@ -11,6 +11,15 @@ import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
 import { optimizers, type Optimizer } from '../../optim/index.js';
 import { formatTable } from '../../report/index.js';
 import { fitsModel, loadDatasetByName } from '../datasets.js';
+import { formatAdvice, formatHealthTable } from './monitor-print.js';
+import { advise, type EpochHealth, type Finding, type LayerReport, type MonitorOptions } from '../../monitors/index.js';
+import type { History } from '../../nn/index.js';
+
+/** The advice over the whole run, from what `fit({ monitor })` stored in the history. */
+function adviseHistory(history: History): Finding[] {
+  const h = history as History & { monitor?: EpochHealth[]; monitorInit?: LayerReport[] };
+  return advise({ epochs: (h.monitor ?? []).filter(Boolean), ...(h.monitorInit ? { report: h.monitorInit } : {}) });
+}
 
 export interface TrainCommandOptions {
   dataset: string;
@@ -27,6 +36,10 @@ export interface TrainCommandOptions {
   /** Train on the first N training samples only (quick looks). */
   samples?: number;
   backend?: string;
+  /** Per-layer health table and advice at each epoch's end. */
+  monitor?: boolean;
+  /** Append the per-epoch statistics as JSON lines to this file (implies monitoring). */
+  monitorJsonl?: string;
 }
 
 export const MODEL_PRESETS = ['mlp', 'cnn'] as const;
@@ -97,7 +110,7 @@ export interface TrainOutcome {
     dataset: string; model: string; activation: string; backend: string; epochs: number; batchSize: number;
     optimizer: string; learningRate: number; seed: number; trainSamples: number; testSamples: number;
     testAccuracy: number; testLoss: number; trainAccuracy: number; trainLoss: number; seconds: number;
-    samplesPerSecond: number; saved: string | null;
+    samplesPerSecond: number; saved: string | null; findings?: unknown[];
   };
 }
 
@@ -159,8 +172,21 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   const showBar = !quiet && process.stderr.isTTY;
   let epochStart = 0;
   let seen = 0;
+  const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
+  const monitor: MonitorOptions | undefined = monitoring
+    ? {
+        ...(opts.monitorJsonl ? { jsonl: opts.monitorJsonl } : {}),
+        onEpochEnd(stats, findings) {
+          if (quiet || !opts.monitor) return;
+          console.log(formatHealthTable(stats));
+          const advice = formatAdvice(findings);
+          if (advice) console.log(advice);
+        },
+      }
+    : undefined;
   const t0 = performance.now();
-  await model.fit(train.x, train.y, {
+  const history = await model.fit(train.x, train.y, {
+    ...(monitor ? { monitor } : {}),
     epochs,
     batchSize,
     shuffle: true,
@@ -195,6 +221,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
     learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
     testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
     trainLoss: trainEval.loss, seconds, samplesPerSecond: (train.length * epochs) / seconds, saved: opts.save ?? null,
+    ...(monitoring ? { findings: adviseHistory(history) } : {}),
   };
   if (quiet) console.log(JSON.stringify(summary));
   else {
