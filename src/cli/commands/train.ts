@@ -52,9 +52,11 @@ interface Defaults { epochs: number; batchSize: number; optimizer: 'sgd' | 'adam
  * Fashion-MNIST within the time budget on 2 cores (see scripts/accuracy.ts); 2-D sets are small, so they
  * get many cheap epochs.
  */
-function defaultsFor(model: string, isImage: boolean): Defaults {
+function defaultsFor(model: string, isImage: boolean, dataset: string): Defaults {
   if (!isImage) return { epochs: 300, batchSize: 64, optimizer: 'adam', lr: 0.01 };
   if (model === 'cnn') return { epochs: 12, batchSize: 64, optimizer: 'adam', lr: 1e-3 };
+  // MNIST's 8,000 shifted digits keep improving to ~30 epochs (0.961 at 20, 0.968–0.971 at 30).
+  if (dataset.startsWith('mnist')) return { epochs: 30, batchSize: 128, optimizer: 'adam', lr: 1e-3 };
   return { epochs: 20, batchSize: 128, optimizer: 'adam', lr: 1e-3 };
 }
 
@@ -145,7 +147,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
     train = take(train, opts.samples);
   }
   const isImage = train.sampleShape.length === 3;
-  const d = defaultsFor(modelName, isImage);
+  const d = defaultsFor(modelName, isImage, train.name);
   const epochs = opts.epochs ?? d.epochs;
   const batchSize = opts.batchSize ?? d.batchSize;
   const lr = opts.lr ?? d.lr;
