@@ -109,10 +109,13 @@ export class Activation {
   private readonly rng: Rng | null;
   /** rrelu in training: the slopes drawn by the last forward, which its backward must reuse. */
   private lastSlopes: Float32Array | null = null;
+  /** What the kernels are called with; spec and params never change, so one object serves every call. */
+  private readonly kernelCall: ActivationCall;
 
   constructor(spec: ActivationSpec, params: ParamValues, options: ActivationOptions = {}) {
     this.spec = spec;
     this.params = params;
+    this.kernelCall = { spec, params };
     this.training = options.training ?? false;
     if (typeof this.training !== 'boolean') throw new TypeError(`${spec.id}: options.training must be a boolean, got ${describe(options.training)}`);
     this.rng = spec.stochastic && this.training ? new Rng(options.seed ?? 0) : null;
@@ -123,7 +126,7 @@ export class Activation {
   }
 
   get call(): ActivationCall {
-    return { spec: this.spec, params: this.params };
+    return this.kernelCall;
   }
 
   /** y = f(x). The result has the kind of x (Float32Array or Tensor); `out` may be x itself. */
@@ -141,7 +144,14 @@ export class Activation {
       this.lastSlopes = slopes;
       return run([x, slopes], out, x, (b, [xs, ss], o) => b.prelu(xs!, ss!, slopes.length, o));
     }
-    return run([x], out, x, (b, [xs], o) => b.unary(this.call, xs!, o));
+    // Tensors (checked above: out is one too, on x's backend) run in place: no copies, closures or
+    // arrays per call, which at a few thousand elements cost as much as the kernel.
+    if (x instanceof Tensor) {
+      const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', x.backend);
+      x.backend.unary(this.kernelCall, x.storage, result.storage);
+      return result;
+    }
+    return run([x], out, x, (b, [xs], o) => b.unary(this.kernelCall, xs!, o));
   }
 
   /** dL/dx given x and dL/dy (dy). The result has the kind of x; `out` may be dy. */
@@ -158,7 +168,12 @@ export class Activation {
       }
       return run([x, slopes, dy], out, x, (b, [xs, ss, g], o) => b.preluGrad(xs!, ss!, slopes.length, g!, o));
     }
-    return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this.call, xs!, g!, o));
+    if (x instanceof Tensor) {
+      const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', x.backend);
+      x.backend.unaryGrad(this.kernelCall, x.storage, (dy as Tensor).storage, result.storage);
+      return result;
+    }
+    return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this.kernelCall, xs!, g!, o));
   }
 
   /**
@@ -176,7 +191,12 @@ export class Activation {
     checkKind(this.spec.id, 'backwardFromOutput', 'y', y, undefined);
     checkKind(this.spec.id, 'backwardFromOutput', 'dy', dy, y);
     if (out !== undefined) checkKind(this.spec.id, 'backwardFromOutput', 'out', out, y);
-    return run([y, dy], out, y, (b, [ys, g], o) => b.unaryGradFromY(this.call, ys!, g!, o));
+    if (y instanceof Tensor) {
+      const result = (out as Tensor | undefined) ?? empty(y.shape, 'float32', y.backend);
+      y.backend.unaryGradFromY(this.kernelCall, y.storage, (dy as Tensor).storage, result.storage);
+      return result;
+    }
+    return run([y, dy], out, y, (b, [ys, g], o) => b.unaryGradFromY(this.kernelCall, ys!, g!, o));
   }
 }
 
@@ -185,23 +205,32 @@ function sizeOf(v: Values): number {
 }
 
 function checkKind(id: string, fn: string, name: string, v: unknown, like: Values | undefined): void {
+  // Each instanceof is evaluated once: this runs on every call, several times.
+  const isTensor = v instanceof Tensor;
   if (like === undefined) {
-    if (!(v instanceof Float32Array) && !(v instanceof Tensor)) {
+    if (!isTensor && !(v instanceof Float32Array)) {
       throw new TypeError(`${id}.${fn}: ${name} must be a Float32Array or a Tensor, got ${describe(v)}`);
     }
-    if (v instanceof Tensor && v.dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${v.dtype}`);
+    if (isTensor && (v as Tensor).dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${(v as Tensor).dtype}`);
     return;
   }
   const tensorWanted = like instanceof Tensor;
-  if (tensorWanted !== v instanceof Tensor || !(v instanceof Float32Array || v instanceof Tensor)) {
+  if (tensorWanted !== isTensor || !(isTensor || v instanceof Float32Array)) {
     throw new TypeError(`${id}.${fn}: ${name} must be a ${tensorWanted ? 'Tensor' : 'Float32Array'} like x, got ${describe(v)}`);
   }
-  if (v instanceof Tensor && v.dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${v.dtype}`);
-  if (v instanceof Tensor && v.backend !== (like as Tensor).backend) {
-    throw new Error(`${id}.${fn}: ${name} lives on the ${v.backend.name} backend but x on ${(like as Tensor).backend.name}`);
+  if (isTensor) {
+    const t = v as Tensor;
+    if (t.dtype !== 'float32') throw new TypeError(`${id}.${fn}: ${name} must be a float32 tensor, got ${t.dtype}`);
+    if (t.backend !== (like as Tensor).backend) {
+      throw new Error(`${id}.${fn}: ${name} lives on the ${t.backend.name} backend but x on ${(like as Tensor).backend.name}`);
+    }
+    if (t.size !== (like as Tensor).size) {
+      throw new RangeError(`${id}.${fn}: x has ${(like as Tensor).size} elements but ${name} has ${t.size}`);
+    }
+    return;
   }
-  if (sizeOf(v) !== sizeOf(like)) {
-    throw new RangeError(`${id}.${fn}: x has ${sizeOf(like)} elements but ${name} has ${sizeOf(v)}`);
+  if ((v as Float32Array).length !== (like as Float32Array).length) {
+    throw new RangeError(`${id}.${fn}: x has ${(like as Float32Array).length} elements but ${name} has ${(v as Float32Array).length}`);
   }
 }
 

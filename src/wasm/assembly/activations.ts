@@ -11,11 +11,15 @@
  * both directions; comparisons are written so that NaN falls through to a branch that propagates it.
  */
 import {
-  PHI_RANGE, clamp, exp, expm1, gradTimes, isNaN, normalDensity, normalTail, sech2, sigmoid, sigmoidSlope,
-  softplus, splat, tanh,
+  PHI_RANGE, clamp, exp, expLow, expm1, expm1Low, gradTimes, isNaN, millsRatio, negAbs, normalDensity, sech2, sigmoid,
+  sigmoidSlope, softplus, splat, tanh,
 } from './vmath';
 
-/** dy where `pass` holds, 0 elsewhere, NaN where x is NaN: the gradient of the piecewise-linear rows. */
+/**
+ * dy where `pass` holds, 0 elsewhere, x's own NaN where x is NaN: the gradient of the piecewise-linear
+ * rows. The NaN keeps x's bits (not the all-ones mask, one operation shorter) because the GEMM's fused
+ * ReLU backward (gemm.ts) produces exactly these bits, and the two are tested to agree bit for bit.
+ */
 @inline function gatedGrad(x: v128, dy: v128, pass: v128): v128 {
   return v128.or(v128.and(dy, pass), v128.and(x, isNaN(x)));
 }
@@ -76,26 +80,32 @@ import {
   }
 }
 
-/** p0 = alpha. */
+/**
+ * p0 = alpha. The exponentials are only kept for x <= 0, so the one-factor forms (valid up to x = 88)
+ * serve: what they give for large positive x is discarded by the select.
+ */
 @final export class Elu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    return v128.bitselect(x, f32x4.mul(p0, expm1(x)), f32x4.gt(x, splat(0)));
+    return v128.bitselect(x, f32x4.mul(p0, expm1Low(x)), f32x4.gt(x, splat(0)));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    return gradTimes(dy, v128.bitselect(splat(1), f32x4.mul(p0, exp(x)), f32x4.gt(x, splat(0))));
+    return gradTimes(dy, v128.bitselect(splat(1), f32x4.mul(p0, expLow(x)), f32x4.gt(x, splat(0))));
   }
 }
 
 const SELU_LAMBDA: f32 = 1.05070098735548;
 const SELU_ALPHA: f32 = 1.67326324235437;
+// λ·α rounded once (float64 product to float32), instead of two float32 multiplications per element.
+const SELU_LAMBDA_ALPHA: f32 = <f32>(<f64>1.0507009873554804934 * <f64>1.6732632423543772848);
 
+/** As ELU, the exponentials only matter for x <= 0. */
 @final export class Selu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    const negative = f32x4.mul(splat(SELU_LAMBDA), f32x4.mul(splat(SELU_ALPHA), expm1(x)));
+    const negative = f32x4.mul(splat(SELU_LAMBDA_ALPHA), expm1Low(x));
     return v128.bitselect(f32x4.mul(x, splat(SELU_LAMBDA)), negative, f32x4.gt(x, splat(0)));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    const negative = f32x4.mul(splat(SELU_LAMBDA), f32x4.mul(splat(SELU_ALPHA), exp(x)));
+    const negative = f32x4.mul(splat(SELU_LAMBDA_ALPHA), expLow(x));
     return gradTimes(dy, v128.bitselect(splat(SELU_LAMBDA), negative, f32x4.gt(x, splat(0))));
   }
 }
@@ -110,21 +120,25 @@ const SELU_ALPHA: f32 = 1.67326324235437;
   }
 }
 
-/** Φ(x) from the tail T = Φ(−|x|): T below zero, 1 − T above (no cancellation: T <= ½ there). */
-@inline function normalCdf(x: v128): v128 {
-  const tail = normalTail(f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE)));
-  return v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.gt(x, splat(0)));
-}
-
-/** gelu(x) = x·Φ(x). Below −PHI_RANGE Φ is 0, and the clamped x keeps −Inf·0 from giving NaN. */
+/**
+ * gelu(x) = x·Φ(x), with a = min(|x|, PHI_RANGE), the tail T = Φ(−a) = φ(a)·R(a) (R the Mills ratio) and
+ * Φ(x) = T below zero, 1 − T above (no cancellation: T <= ½ there). Below −PHI_RANGE Φ is 0, and the
+ * clamped x keeps −Inf·0 from giving NaN.
+ */
 @final export class Gelu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    return f32x4.mul(f32x4.pmax(x, splat(-PHI_RANGE)), normalCdf(x));
+    const a = f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE));
+    const tail = f32x4.mul(normalDensity(a), millsRatio(a));
+    const cdf = v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.gt(x, splat(0)));
+    return f32x4.mul(f32x4.pmax(x, splat(-PHI_RANGE)), cdf);
   }
+  // Φ(x) + x·φ(x) is φ(a)·(R(a) − a) for x <= 0 and 1 − φ(a)·(R(a) − a) above: one exponential, and
+  // the cancellation near x = −0.75, where the derivative crosses zero, happens in R − a, before the
+  // factor φ, so the error there is absolute in R (2e−7) times φ.
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const a = f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE));
-    const xc = clamp(x, -PHI_RANGE, PHI_RANGE);
-    return gradTimes(dy, f32x4.add(normalCdf(x), f32x4.mul(xc, normalDensity(a))));
+    const u = f32x4.mul(normalDensity(a), f32x4.sub(millsRatio(a), a));
+    return gradTimes(dy, v128.bitselect(f32x4.sub(splat(1), u), u, f32x4.gt(x, splat(0))));
   }
 }
 
@@ -162,7 +176,7 @@ const GELU_TANH_C: f32 = 0.044715;
   // σ(x) + x·σ(x)σ(−x), with both factors from one e^−|x|.
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const xc = clamp(x, -120, 120);
-    const e = exp(f32x4.neg(f32x4.abs(xc)));
+    const e = expLow(negAbs(xc));
     const inv = f32x4.div(splat(1), f32x4.add(splat(1), e));
     const s = f32x4.mul(v128.bitselect(splat(1), e, f32x4.ge(xc, splat(0))), inv);
     return gradTimes(dy, f32x4.add(s, f32x4.mul(xc, f32x4.mul(f32x4.mul(e, inv), inv))));
@@ -176,14 +190,14 @@ const GELU_TANH_C: f32 = 0.044715;
  */
 @final export class Mish {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    const e = exp(f32x4.pmin(x, splat(20)));
+    const e = expLow(f32x4.pmin(x, splat(20)));
     const n = f32x4.mul(e, f32x4.add(e, splat(2)));
     return f32x4.mul(f32x4.pmax(x, splat(-120)), f32x4.div(n, f32x4.add(n, splat(2))));
   }
   // tanh(sp) + x·σ(x)·sech²(sp) = n/(n + 2) + 4x·e(e + 1)/(n + 2)².
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const xc = clamp(x, -120, 20);
-    const e = exp(xc);
+    const e = expLow(xc);
     const n = f32x4.mul(e, f32x4.add(e, splat(2)));
     const inv = f32x4.div(splat(1), f32x4.add(n, splat(2)));
     const second = f32x4.mul(f32x4.mul(f32x4.mul(splat(4), xc), f32x4.mul(e, f32x4.add(e, splat(1)))), f32x4.mul(inv, inv));

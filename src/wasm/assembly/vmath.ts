@@ -15,13 +15,28 @@ const LN2_LO: f32 = 1.42860677e-6;
 const ROUND_MAGIC: f32 = 12582912.0;
 const ROUND_MAGIC_BITS: i32 = 0x4b400000;
 
-// e^r = 1 + r + r²·Q(r) for |r| <= 0.35.
-const EXP_Q0: f32 = 0.5;
-const EXP_Q1: f32 = 0.166666672;
-const EXP_Q2: f32 = 0.0416664556;
-const EXP_Q3: f32 = 0.00833331048;
-const EXP_Q4: f32 = 0.00139345322;
-const EXP_Q5: f32 = 0.000198919704;
+// e^r = 1 + r + r²·Q(r), Q(r) = (Q0 + Q1·r) + r²·(Q2 + Q3·r), for |r| <= ln2/2: a weighted minimax fit
+// (Lawson iterations in float64, rounded to float32) of the error relative to e^r − 1, the stricter of
+// the two uses. Evaluated in float32: e^r within 2.7e−7 and e^r − 1 within 5.5e−7 of the exact values,
+// relative. The degree is the lowest that keeps every kernel inside the tolerance of
+// scripts/wasm-accuracy.ts with margin; Estrin's order keeps the dependency chain short, which is what
+// limits these loops (the operations of one vector depend on each other, and only a few vectors fit
+// in the scheduler at once).
+const EXP_Q0: f32 = 0.49999401;
+const EXP_Q1: f32 = 0.166668311;
+const EXP_Q2: f32 = 0.0418726504;
+const EXP_Q3: f32 = 0.00833807234;
+// ROUND_MAGIC + bias: the rounded integer n sits in the low mantissa bits already biased, so shifting
+// the bits left by 23 gives a power of two (exponent field n + bias) in one operation. The exponent
+// field is 9 bits wide there, so n + bias must stay in [0, 255]; 0 gives +0.
+const ROUND_MAGIC_BIAS_127: f32 = 12583039.0;
+// expLow scales by 2^(n + 24) and then by 2^−24, so that subnormal results round once, correctly.
+const ROUND_MAGIC_BIAS_151: f32 = 12583063.0;
+const TWO_M24: f32 = 5.9604644775390625e-8;
+/** Below this, e^x is under half the smallest subnormal: n + 151 = 0 makes the result +0. */
+const EXP_LOW_CLAMP: f32 = -104.5;
+/** Below this, e^x − 1 is −1 in float32; n + 127 = 0 makes the scale +0 and the result exactly −1. */
+const EXPM1_LOW_CLAMP: f32 = -88.0;
 
 // log1p(u) = 2s + 2s³·R(s²), s = u/(2 + u), for u in [0, 1].
 const LOG1P_R0: f32 = 0.333333343;
@@ -30,20 +45,21 @@ const LOG1P_R2: f32 = 0.142961785;
 const LOG1P_R3: f32 = 0.108532883;
 const LOG1P_R4: f32 = 0.116121642;
 
-// Φ(−a) = ½·t·exp(−a²/2 + P(t)), t = 1/(1 + a/(2√2)), P in powers of (t − ½): the form of Numerical
-// Recipes' erfcc (§6.2), refitted for float32. The polynomial sits in the exponent, so the lower tail
-// keeps its relative accuracy down to where Φ leaves the float32 range.
+// Φ(−a) = φ(a)·R(a), R the Mills ratio, as R(a) = t·Q(t − ½) with t = 1/(1 + a/(2√2)) (the variable
+// of Numerical Recipes' erfcc, §6.2): Q is a degree-8 weighted minimax fit of R/t on a ∈ [0, 15]
+// (Lawson iterations in float64, rounded to float32), within 2.2e−7 of R in float32, relative. Keeping
+// φ as a factor (rather than folding the polynomial into the exponent) lets GELU's derivative share
+// the one exponential with its value: Φ(x) + x·φ(x) = φ(a)·(R(a) − a) for x = −a <= 0.
 const PHI_T_SCALE: f32 = 0.353553391;
-const PHI_P0: f32 = -0.671794057;
-const PHI_P1: f32 = 1.3452853;
-const PHI_P2: f32 = 0.189367846;
-const PHI_P3: f32 = -0.375052124;
-const PHI_P4: f32 = -0.157727107;
-const PHI_P5: f32 = 0.279189289;
-const PHI_P6: f32 = 0.109826446;
-const PHI_P7: f32 = -0.262471586;
-const PHI_P8: f32 = -0.0358983912;
-const PHI_P9: f32 = 0.153114185;
+const MILLS_Q0: f32 = 0.640182078;
+const MILLS_Q1: f32 = 0.861228526;
+const MILLS_Q2: f32 = 0.700526357;
+const MILLS_Q3: f32 = 0.182659954;
+const MILLS_Q4: f32 = -0.215401798;
+const MILLS_Q5: f32 = -0.129111603;
+const MILLS_Q6: f32 = 0.119471736;
+const MILLS_Q7: f32 = 0.0606938824;
+const MILLS_Q8: f32 = -0.0742107704;
 /** Beyond this |x|, Φ(−|x|) and φ(x) are 0 in float32 (Φ(−15) ≈ 3.7e−51). */
 export const PHI_RANGE: f32 = 15.0;
 const INV_SQRT_2PI: f32 = 0.398942280;
@@ -75,13 +91,27 @@ const INV_SQRT_2PI: f32 = 0.398942280;
   return v128.and(f32x4.mul(dy, d), f32x4.ne(d, f32x4.splat(0)));
 }
 
-/** q(r) with e^r = 1 + r + r²·q(r). */
-@inline function expQ(r: v128): v128 {
-  let q = f32x4.add(f32x4.mul(splat(EXP_Q5), r), splat(EXP_Q4));
-  q = f32x4.add(f32x4.mul(q, r), splat(EXP_Q3));
-  q = f32x4.add(f32x4.mul(q, r), splat(EXP_Q2));
-  q = f32x4.add(f32x4.mul(q, r), splat(EXP_Q1));
-  return f32x4.add(f32x4.mul(q, r), splat(EXP_Q0));
+/** Q(r) with e^r = 1 + r + r²·Q(r), given r and r². */
+@inline function expQ(r: v128, r2: v128): v128 {
+  const lo = f32x4.add(splat(EXP_Q0), f32x4.mul(splat(EXP_Q1), r));
+  const hi = f32x4.add(splat(EXP_Q2), f32x4.mul(splat(EXP_Q3), r));
+  return f32x4.add(lo, f32x4.mul(r2, hi));
+}
+
+/** e^r for |r| <= ln2/2. */
+@inline function expReduced(r: v128): v128 {
+  const r2 = f32x4.mul(r, r);
+  return f32x4.add(f32x4.add(splat(1), r), f32x4.mul(r2, expQ(r, r2)));
+}
+
+/** e^r − 1 for |r| <= ln2/2, as r·(1 + r·Q): relative to the result, and −0 stays −0. */
+@inline function expm1Reduced(r: v128): v128 {
+  return f32x4.mul(r, f32x4.add(splat(1), f32x4.mul(r, expQ(r, f32x4.mul(r, r)))));
+}
+
+/** x − n·ln2 in two steps (Cody–Waite), exact enough for |n| < 512. */
+@inline function reduce(x: v128, n: v128): v128 {
+  return f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
 }
 
 /**
@@ -97,49 +127,74 @@ const INV_SQRT_2PI: f32 = 0.398942280;
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
-/** e^x. Inputs are clamped to [−104, 89], outside which the float32 result is 0 or Inf. */
+/**
+ * e^x over the whole range: inputs are clamped to [−104, 89], outside which the float32 result is 0 or
+ * Inf, and the scale is split in two so that subnormal results and results near FLT_MAX are right.
+ * For the hot kernels whose argument is <= 88 see expLow.
+ */
 @inline export function exp(x: v128): v128 {
   const xc = clamp(x, -104.0, 89.0);
   const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
   const n = f32x4.sub(shifted, splat(ROUND_MAGIC));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
-  const p = f32x4.add(splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), expQ(r))));
-  return scaleByPow2(p, i32x4.sub(shifted, i32x4.splat(ROUND_MAGIC_BITS)));
+  return scaleByPow2(expReduced(reduce(xc, n)), i32x4.sub(shifted, i32x4.splat(ROUND_MAGIC_BITS)));
 }
 
 /**
- * e^(hi + lo) for hi <= 0 with |lo| small (< 2): the reduction subtracts n·ln2 from hi before lo is
- * added, so an exponent argument near −100 keeps the absolute accuracy of its two parts instead of
- * rounding to the 4e−6 spacing of floats near 100 (that spacing would be the relative error of the result).
+ * e^x for x <= 71, the exponential of the hot kernels (their arguments are −|z|, or clamped): the scale
+ * is one shift and one multiplication instead of the two factors of exp, and −Inf gives +0. NaN
+ * propagates; larger x gives garbage, so callers either guarantee the bound or discard those lanes.
  */
-@inline export function expSum(hi: v128, lo: v128): v128 {
-  const hc = f32x4.pmax(hi, splat(-110.0));
-  const shifted = f32x4.add(f32x4.mul(f32x4.add(hc, lo), splat(LOG2E)), splat(ROUND_MAGIC));
-  const n = f32x4.sub(shifted, splat(ROUND_MAGIC));
+@inline export function expLow(x: v128): v128 {
+  const xc = f32x4.pmax(x, splat(EXP_LOW_CLAMP));
+  const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC_BIAS_151));
+  const n = f32x4.sub(shifted, splat(ROUND_MAGIC_BIAS_151));
+  return f32x4.mul(f32x4.mul(expReduced(reduce(xc, n)), i32x4.shl(shifted, 23)), splat(TWO_M24));
+}
+
+/**
+ * e^x − 1 for x <= 88, relative to the result near 0 (the negative part of ELU, and tanh). With
+ * s = 2^n and e^r − 1 = m, e^x − 1 = s·m − (1 − s): for n = 0 that is m itself (±0 and subnormal
+ * inputs come back exact), elsewhere 1 − s is exact. Larger x gives garbage, as for expLow.
+ */
+@inline export function expm1Low(x: v128): v128 {
+  const xc = f32x4.pmax(x, splat(EXPM1_LOW_CLAMP));
+  const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC_BIAS_127));
+  const n = f32x4.sub(shifted, splat(ROUND_MAGIC_BIAS_127));
+  const s = i32x4.shl(shifted, 23);
+  return f32x4.sub(f32x4.mul(s, expm1Reduced(reduce(xc, n))), f32x4.sub(splat(1), s));
+}
+
+/**
+ * scale·e^(hi + lo) for hi <= 0 with |lo| < 0.5: the reduction subtracts n·ln2 from hi before lo is
+ * added, so an exponent argument near −100 keeps the absolute accuracy of its two parts instead of
+ * rounding to the 4e−6 spacing of floats near 100 (that spacing would be the relative error of the
+ * result). The scale is as in expLow (2^(n + 24), then 2^−24 folded into `scale`, one rounding), so
+ * subnormal results are right. hi is clamped so that n >= −151 (the +0 scale) with r still in range:
+ * e^(hi + lo) below −104.4 is +0, never a negative zero from the polynomial far outside its interval.
+ */
+@inline export function expSum(hi: v128, lo: v128, scale: f32): v128 {
+  const hc = f32x4.pmax(hi, splat(-104.4));
+  const shifted = f32x4.add(f32x4.mul(f32x4.add(hc, lo), splat(LOG2E)), splat(ROUND_MAGIC_BIAS_151));
+  const n = f32x4.sub(shifted, splat(ROUND_MAGIC_BIAS_151));
   const reduced = f32x4.sub(hc, f32x4.mul(n, splat(LN2_HI)));
   const r = f32x4.sub(f32x4.add(reduced, lo), f32x4.mul(n, splat(LN2_LO)));
-  const p = f32x4.add(splat(1), f32x4.add(r, f32x4.mul(f32x4.mul(r, r), expQ(r))));
-  const ni = i32x4.max_s(i32x4.sub(shifted, i32x4.splat(ROUND_MAGIC_BITS)), i32x4.splat(-152));
-  return scaleByPow2(p, ni);
+  return f32x4.mul(f32x4.mul(expReduced(r), i32x4.shl(shifted, 23)), splat(scale * TWO_M24));
 }
 
 /**
- * e^x − 1, accurate relative to the result near 0 (ELU's negative part). |x| < 0.35 (n = 0) takes the
- * polynomial directly, keeping ±0 and subnormal inputs exact; elsewhere e^x − 1 loses at most a factor
- * 2.5 to cancellation.
+ * e^x − 1 over the whole range (CELU with a negative alpha needs the positive side up to overflow):
+ * the form of expm1Low with the two-factor scale of exp.
  */
 @inline export function expm1(x: v128): v128 {
   const xc = clamp(x, -30.0, 89.0);
   const shifted = f32x4.add(f32x4.mul(xc, splat(LOG2E)), splat(ROUND_MAGIC));
   const n = f32x4.sub(shifted, splat(ROUND_MAGIC));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
-  // r·(1 + r·q) rather than r + r²·q: the same to an ulp, and −0 stays −0.
-  const small = f32x4.mul(r, f32x4.add(splat(1), f32x4.mul(r, expQ(r))));
-  const large = f32x4.sub(
-    scaleByPow2(f32x4.add(small, splat(1)), i32x4.sub(shifted, i32x4.splat(ROUND_MAGIC_BITS))),
-    splat(1),
-  );
-  return v128.bitselect(small, large, f32x4.eq(n, splat(0)));
+  const m = expm1Reduced(reduce(xc, n));
+  const ni = i32x4.sub(shifted, i32x4.splat(ROUND_MAGIC_BITS));
+  // n = 0 (|x| < ln2/2) takes m directly; elsewhere 2^n·(1 + m) − 1 loses at most a factor 2.5 to
+  // cancellation.
+  const large = f32x4.sub(scaleByPow2(f32x4.add(m, splat(1)), ni), splat(1));
+  return v128.bitselect(m, large, f32x4.eq(n, splat(0)));
 }
 
 /** log(1 + u) for u in [0, 1] (NaN propagates), relative to the result even for subnormal u. */
@@ -154,38 +209,44 @@ const INV_SQRT_2PI: f32 = 0.398942280;
   return f32x4.add(twoS, f32x4.mul(f32x4.mul(twoS, w), r));
 }
 
+/** −|z|: or-ing in the sign bit is one operation where negating the absolute value is two. */
+@inline export function negAbs(z: v128): v128 {
+  return v128.or(z, i32x4.splat(0x80000000));
+}
+
 /** log(1 + e^z) without overflow: max(z, 0) + log1p(e^−|z|). */
 @inline export function softplus(z: v128): v128 {
-  return f32x4.add(f32x4.pmax(z, splat(0)), log1pUnit(exp(f32x4.neg(f32x4.abs(z)))));
+  return f32x4.add(f32x4.pmax(z, splat(0)), log1pUnit(expLow(negAbs(z))));
 }
 
 /**
  * σ(z) = 1/(1 + e^−z), from e = e^−|z| so that the exponential never overflows: σ(|z|) = 1/(1 + e),
- * σ(−|z|) = e/(1 + e), both without cancellation.
+ * σ(−|z|) = e/(1 + e), both without cancellation. The numerator max(e, [z >= 0]) is 1 or e (e <= 1),
+ * one operation shorter than a select; NaN stays in e, the first operand of pmax.
  */
 @inline export function sigmoid(z: v128): v128 {
-  const e = exp(f32x4.neg(f32x4.abs(z)));
-  const num = v128.bitselect(splat(1), e, f32x4.ge(z, splat(0)));
+  const e = expLow(negAbs(z));
+  const num = f32x4.pmax(e, v128.and(f32x4.ge(z, splat(0)), splat(1)));
   return f32x4.div(num, f32x4.add(splat(1), e));
 }
 
 /** σ(z)·σ(−z) = e/(1 + e)² with e = e^−|z|: σ's derivative without the cancellation of σ(1 − σ). */
 @inline export function sigmoidSlope(z: v128): v128 {
-  const e = exp(f32x4.neg(f32x4.abs(z)));
-  const inv = f32x4.div(splat(1), f32x4.add(splat(1), e));
-  return f32x4.mul(f32x4.mul(e, inv), inv);
+  const e = expLow(negAbs(z));
+  const onePlus = f32x4.add(splat(1), e);
+  return f32x4.div(e, f32x4.mul(onePlus, onePlus));
 }
 
 /** tanh via e^(−2|x|) − 1, which is accurate near 0, with the sign put back: odd, exact at ±0. */
 @inline export function tanh(x: v128): v128 {
-  const m = expm1(f32x4.mul(f32x4.abs(x), splat(-2)));
+  const m = expm1Low(f32x4.mul(negAbs(x), splat(2)));
   const magnitude = f32x4.div(f32x4.neg(m), f32x4.add(m, splat(2)));
   return withSignOf(magnitude, x);
 }
 
 /** sech²(x) = 4e/(1 + e)², e = e^(−2|x|): tanh' without the cancellation of 1 − tanh². */
 @inline export function sech2(x: v128): v128 {
-  const e = exp(f32x4.mul(f32x4.abs(x), splat(-2)));
+  const e = expLow(f32x4.mul(negAbs(x), splat(2)));
   const onePlus = f32x4.add(splat(1), e);
   return f32x4.div(f32x4.mul(splat(4), e), f32x4.mul(onePlus, onePlus));
 }
@@ -201,24 +262,23 @@ const INV_SQRT_2PI: f32 = 0.398942280;
   return f32x4.mul(f32x4.mul(f32x4.sub(ax, high), f32x4.add(ax, high)), splat(-0.5));
 }
 
-/** Φ(−a) for a = min(|x|, PHI_RANGE) >= 0, relative to the result through the whole tail. */
-@inline export function normalTail(a: v128): v128 {
+/** The Mills ratio R(a) = Φ(−a)/φ(a) for a = min(|x|, PHI_RANGE) >= 0 (Estrin's order, as expQ). */
+@inline export function millsRatio(a: v128): v128 {
   const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(a, splat(PHI_T_SCALE))));
   const v = f32x4.sub(t, splat(0.5));
-  let p = f32x4.add(f32x4.mul(splat(PHI_P9), v), splat(PHI_P8));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P7));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P6));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P5));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P4));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P3));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P2));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P1));
-  p = f32x4.add(f32x4.mul(p, v), splat(PHI_P0));
-  const e = expSum(halfSquareHi(a), f32x4.add(halfSquareLo(a), p));
-  return f32x4.mul(f32x4.mul(t, splat(0.5)), e);
+  const v2 = f32x4.mul(v, v);
+  const v4 = f32x4.mul(v2, v2);
+  const q01 = f32x4.add(splat(MILLS_Q0), f32x4.mul(splat(MILLS_Q1), v));
+  const q23 = f32x4.add(splat(MILLS_Q2), f32x4.mul(splat(MILLS_Q3), v));
+  const q45 = f32x4.add(splat(MILLS_Q4), f32x4.mul(splat(MILLS_Q5), v));
+  const q67 = f32x4.add(splat(MILLS_Q6), f32x4.mul(splat(MILLS_Q7), v));
+  const q03 = f32x4.add(q01, f32x4.mul(v2, q23));
+  const q47 = f32x4.add(q45, f32x4.mul(v2, q67));
+  const q48 = f32x4.add(q47, f32x4.mul(v4, splat(MILLS_Q8)));
+  return f32x4.mul(t, f32x4.add(q03, f32x4.mul(v4, q48)));
 }
 
-/** The standard normal density φ(a) for a = min(|x|, PHI_RANGE). */
+/** The standard normal density φ(a) for a = min(|x|, PHI_RANGE), relative to the result into the tail. */
 @inline export function normalDensity(a: v128): v128 {
-  return f32x4.mul(expSum(halfSquareHi(a), halfSquareLo(a)), splat(INV_SQRT_2PI));
+  return expSum(halfSquareHi(a), halfSquareLo(a), INV_SQRT_2PI);
 }
