@@ -149,3 +149,47 @@ describe('wasm matmul argument checks', () => {
     );
   });
 });
+
+describe('relu backward fused into the GEMM packing', () => {
+  const relu = ACTIVATIONS.find((s) => s.id === 'relu')!;
+  const call: ActivationCall = { spec: relu, params: resolveParams(relu, {}) };
+  const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
+
+  test('gives the bits of unaryGradFromY followed by matmul, for dx = dz·Wᵀ and dW = xᵀ·dz (NaN, −0 and 0 in y)', () => {
+    const wasm = backend as unknown as import('../src/wasm/index.js').WasmBackend;
+    for (const [m, k, n] of [[128, 256, 784], [37, 19, 23], [4, 8, 8], [1, 3, 5]] as const) {
+      // dx [m×n] = dz [m×k] · Wᵀ, W [n×k]; dW [n×k] = xᵀ · dz with x [m×n]
+      const dy = randomStorage(m * k);
+      const y = randomStorage(m * k);
+      const yv = y.f32();
+      yv[0] = NaN;
+      if (yv.length > 2) yv[1] = -0, yv[2] = 0;
+      const w = randomStorage(n * k);
+      const x = randomStorage(m * n);
+      const dz = backend.allocate(m * k, 'float32');
+      backend.unaryGradFromY(call, y, dy, dz);
+      for (const [shape, a, b, masked] of [
+        [{ m, k, n, transposeB: true }, dy, w, 'a'],
+        [{ m: n, k: m, n: k, transposeA: true }, x, dy, 'b'],
+      ] as const) {
+        const size = shape.m * shape.n;
+        const want = backend.allocate(size, 'float32');
+        const got = backend.allocate(size, 'float32');
+        backend.matmul(masked === 'a' ? dz : a, masked === 'b' ? dz : b, want, shape);
+        wasm.matmulReluMasked(a, b, got, shape, masked, y);
+        assert.deepEqual(bitsOf(got.f32()), bitsOf(want.f32()), `${m}×${k}×${n}, masked ${masked}`);
+        backend.release(want);
+        backend.release(got);
+      }
+      [dy, y, w, x, dz].forEach((s) => backend.release(s));
+    }
+  });
+
+  test('refuses a transposed masked operand and a short y, naming them', () => {
+    const wasm = backend as unknown as import('../src/wasm/index.js').WasmBackend;
+    const a = randomStorage(12), b = randomStorage(12), out = backend.allocate(9, 'float32'), y = randomStorage(4);
+    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3, transposeA: true }, 'a', a), /the masked operand a must not be transposed/);
+    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3 }, 'b', y), /y must hold at least k·n = 4·3 = 12 values, got 4/);
+    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3 }, 'c' as never, y), /masked must be 'a' or 'b', got "c"/);
+  });
+});

@@ -209,6 +209,21 @@ const convSizes = (g: Conv2dGeometry) => ({
   rows: g.batch * g.outH * g.outW,
 });
 
+/**
+ * Checks a convolution geometry and returns its sizes (for backends whose kernels do not go through the
+ * functions below but must reject the same bad arguments with the same messages).
+ */
+export function checkConvGeometry(fn: string, g: Conv2dGeometry): ReturnType<typeof convSizes> {
+  checkGeometry(fn, 'Conv2dGeometry', g, CONV_FIELDS);
+  return convSizes(g);
+}
+
+/** The same for pooling. */
+export function checkPoolGeometry(fn: string, g: Pool2dGeometry): { input: number; output: number } {
+  checkGeometry(fn, 'Pool2dGeometry', g, POOL_FIELDS);
+  return poolSizes(g);
+}
+
 const IN_DESC = 'batch·inH·inW·inC';
 const OUT_DESC = 'batch·outH·outW·outC';
 const FILTER_DESC = 'kh·kw·inC·outC';

@@ -9,15 +9,21 @@
  * module out of date); src/backend/registry.ts then falls back to the js backend and keeps the reason.
  */
 import type { Backend } from '../backend/types.js';
-import { WasmBackend, bindActivationKernels, type KernelExports } from './backend.js';
+import { WasmBackend, bindActivationKernels, type KernelExports, type ThreadSetup, type WasmBackendInfo } from './backend.js';
+import { threadsSupported } from './threads.js';
 import { webAssembly, type Bytes, type WasmModule, type WebAssemblyApi } from './engine.js';
 import { MAX_PAGES, WasmHeap } from './memory.js';
 
 export { WasmBackend } from './backend.js';
+export type { WasmBackendInfo } from './backend.js';
 export { WasmHeap, WasmStorage, sizeClass } from './memory.js';
 
 /** Where the build puts the module: build/ at the package root, two levels up from src/wasm or dist/wasm. */
 export const WASM_FILE_URL = new URL('../../build/rectifier.wasm', import.meta.url);
+/** The same kernels on a shared memory, which Node's kernel threads use. */
+export const WASM_MT_FILE_URL = new URL('../../build/rectifier-mt.wasm', import.meta.url);
+/** The shared-memory build with relaxed SIMD (fused multiply-add in the GEMM): opt-in. */
+export const WASM_MT_RELAXED_FILE_URL = new URL('../../build/rectifier-mt-relaxed.wasm', import.meta.url);
 
 /** A few MiB to start with; the heap grows the memory on demand. */
 const INITIAL_PAGES = 64;
@@ -37,8 +43,10 @@ function checkEngine(): WebAssemblyApi {
   return wasm;
 }
 
-function instantiate(wasm: WebAssemblyApi, module: WasmModule): Backend {
-  const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES });
+function instantiate(
+  wasm: WebAssemblyApi, module: WasmModule, threads: Omit<ThreadSetup, 'module' | 'memory'> | null = null, info?: WasmBackendInfo,
+): Backend {
+  const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, ...(threads ? { shared: true } : {}) });
   let instance;
   try {
     instance = new wasm.Instance(module, { env: { memory } });
@@ -46,12 +54,17 @@ function instantiate(wasm: WebAssemblyApi, module: WasmModule): Backend {
     throw new Error(`rectifier.wasm failed to instantiate (${(e as Error).message}); rebuild it with npm run build:wasm -- --force`);
   }
   const exports = instance.exports as unknown as KernelExports & Record<string, unknown>;
-  for (const name of ['heapBase', 'gemmScratchBytes', 'preluChannels', 'preluChannelsGrad'] as const) {
+  for (const name of [
+    'heapBase', 'gemmScratchBytes', 'preluChannels', 'preluChannelsGrad', 'conv2dForwardRows', 'conv2dBackwardInputRows',
+    'conv2dBackwardFilterRows', 'conv2dBackwardFilterChunks', 'maxPoolImages', 'maxPoolBackwardRange', 'maxPoolCheck', 'sumRows',
+    'sumAxisF64', 'sgdUpdate', 'adamUpdate',
+  ] as const) {
     if (typeof exports[name] !== 'function') {
       throw new Error(`rectifier.wasm has no export "${name}"; it is out of date: run npm run build:wasm`);
     }
   }
-  return new WasmBackend(exports, new WasmHeap(memory, exports.heapBase()), bindActivationKernels(exports));
+  const setup = threads ? { module, memory, ...threads } : null;
+  return new WasmBackend(exports, new WasmHeap(memory, exports.heapBase()), bindActivationKernels(exports), setup, info);
 }
 
 function compile(wasm: WebAssemblyApi, bytes: Bytes, from: string): WasmModule {
@@ -64,6 +77,7 @@ function compile(wasm: WebAssemblyApi, bytes: Bytes, from: string): WasmModule {
 
 interface NodeFs {
   readFileSync(path: URL): Uint8Array;
+  existsSync(path: URL): boolean;
 }
 
 function nodeFs(): NodeFs | null {
@@ -71,25 +85,84 @@ function nodeFs(): NodeFs | null {
   return (proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined) ?? null;
 }
 
-function readDefaultFile(fs: NodeFs): Uint8Array {
+function readFile(fs: NodeFs, url: URL): Uint8Array {
   try {
-    return fs.readFileSync(WASM_FILE_URL);
+    return fs.readFileSync(url);
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') {
-      throw new Error(`the WebAssembly kernels are not built: ${WASM_FILE_URL.pathname} is missing; run npm run build:wasm`);
+      throw new Error(`the WebAssembly kernels are not built: ${url.pathname} is missing; run npm run build:wasm`);
     }
-    throw new Error(`cannot read ${WASM_FILE_URL.pathname}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${url.pathname}: ${(e as Error).message}`);
   }
 }
 
-/** The wasm backend, loaded synchronously from build/rectifier.wasm (Node 20.16+, which has process.getBuiltinModule). */
-export function createWasmBackendSync(): Backend {
+export interface WasmBackendOptions {
+  /**
+   * Threads large kernel calls are split over, 1 to the number of cores (default: RECTIFIER_THREADS, else
+   * all cores). Changeable later with backend.setThreads(n).
+   */
+  readonly threads?: number;
+  /**
+   * Use the relaxed-SIMD build, whose GEMM uses fused multiply-add: faster where the engine has relaxed
+   * SIMD (Node 20: --experimental-wasm-relaxed-simd), with different rounding. Default: RECTIFIER_RELAXED_SIMD=1.
+   * When the engine lacks it, the default build is used and backend.info.relaxedSimdFailure says why.
+   */
+  readonly relaxedSimd?: boolean;
+}
+
+function env(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+}
+
+function cores(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  return Math.max(1, os?.availableParallelism?.() ?? 1);
+}
+
+function threadOption(options: WasmBackendOptions, maxThreads: number): number {
+  const given = options.threads;
+  if (given !== undefined) {
+    if (!Number.isInteger(given) || given < 1) throw new RangeError(`createWasmBackendSync: options.threads must be a positive integer, got ${String(given)}`);
+    return Math.min(given, maxThreads);
+  }
+  const text = env('RECTIFIER_THREADS');
+  if (text === undefined || text === '') return maxThreads;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`RECTIFIER_THREADS must be a positive integer, got ${JSON.stringify(text)}`);
+  return Math.min(n, maxThreads);
+}
+
+/**
+ * The wasm backend, loaded synchronously (Node 20.16+, which has process.getBuiltinModule): the shared-
+ * memory build with kernel threads where worker_threads exist, else build/rectifier.wasm.
+ */
+export function createWasmBackendSync(options: WasmBackendOptions = {}): Backend {
+  if (options === null || typeof options !== 'object') throw new TypeError(`createWasmBackendSync: options must be an object, got ${String(options)}`);
   const wasm = checkEngine();
   const fs = nodeFs();
   if (!fs) {
     throw new Error('createWasmBackendSync needs Node 20.16 or later (process.getBuiltinModule); elsewhere use await createWasmBackend(url)');
   }
-  return instantiate(wasm, compile(wasm, readDefaultFile(fs), WASM_FILE_URL.pathname));
+  const shared = threadsSupported() && typeof SharedArrayBuffer !== 'undefined' && fs.existsSync(WASM_MT_FILE_URL);
+  if (!shared) {
+    return instantiate(wasm, compile(wasm, readFile(fs, WASM_FILE_URL), WASM_FILE_URL.pathname));
+  }
+  const maxThreads = cores();
+  const threads = { maxThreads, threads: threadOption(options, maxThreads) };
+  const relaxed = options.relaxedSimd ?? env('RECTIFIER_RELAXED_SIMD') === '1';
+  let relaxedSimdFailure: string | null = null;
+  if (relaxed) {
+    try {
+      const module = new wasm.Module(readFile(fs, WASM_MT_RELAXED_FILE_URL));
+      return instantiate(wasm, module, threads, { module: 'rectifier-mt-relaxed.wasm', relaxedSimd: true, relaxedSimdFailure: null });
+    } catch (e) {
+      // Engines without relaxed SIMD reject the module at compile time.
+      relaxedSimdFailure = `${(e as Error).message} (Node 20 needs --experimental-wasm-relaxed-simd)`;
+    }
+  }
+  const module = compile(wasm, readFile(fs, WASM_MT_FILE_URL), WASM_MT_FILE_URL.pathname);
+  return instantiate(wasm, module, threads, { module: 'rectifier-mt.wasm', relaxedSimd: false, relaxedSimdFailure });
 }
 
 export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | Response;

@@ -33,6 +33,8 @@ function alignUp(n: number, alignment: number): number {
 export class WasmStorage implements Storage {
   /** Set by the heap on release; any later use throws instead of reading memory someone else owns. */
   released = false;
+  /** Kernel workspace (im2col panels …): not counted among the live blocks the leak checks see. */
+  workspace = false;
   private view: Float32Array | Int32Array | null = null;
   private viewGeneration = -1;
 
@@ -116,8 +118,10 @@ export class WasmHeap {
       throw new Error(`release: the storage of ${block.length} values at byte ${block.ptr} was already released`);
     }
     block.released = true;
-    this.liveBlocks--;
-    this.liveBytes -= block.length * 4;
+    if (!block.workspace) {
+      this.liveBlocks--;
+      this.liveBytes -= block.length * 4;
+    }
     if (block.ptr + block.blockBytes === this.top) {
       this.top = block.ptr;
       return;
@@ -125,6 +129,18 @@ export class WasmHeap {
     let list = this.freeLists.get(block.blockBytes);
     if (!list) this.freeLists.set(block.blockBytes, (list = []));
     list.push(block.ptr);
+  }
+
+  /**
+   * A block of kernel workspace, kept by the backend between calls and replaced when a larger one is
+   * needed: outside the live count, like reserve(), but releasable to the free lists.
+   */
+  allocateWorkspace(length: number): WasmStorage {
+    const s = this.allocate(length, 'float32');
+    s.workspace = true;
+    this.liveBlocks--;
+    this.liveBytes -= length * 4;
+    return s;
   }
 
   /** A permanent block outside the live count (kernel scratch space); returns its byte offset. */

@@ -19,6 +19,22 @@ const NC = 1024;
 export const TRANSPOSE_A = 1;
 export const TRANSPOSE_B = 2;
 export const ACCUMULATE = 4;
+/**
+ * ReLU's backward fused into the packing of an operand (untransposed only): the operand dy is read as
+ * dy·[y > 0] with y at `mask`, laid out like it, exactly as relu's backward from y computes dz (a NaN y
+ * gives NaN), so a dense layer's dz = dy ⊙ relu'(y) need not be written out before its two products.
+ */
+export const MASK_RELU_A = 8;
+export const MASK_RELU_B = 16;
+
+/** dy·[y > 0], NaN where y is NaN: relu's backward from y (Relu.backwardFromY in activations.ts). */
+@inline function reluMask(v: v128, y: v128): v128 {
+  return v128.or(v128.and(v, f32x4.gt(y, f32x4.splat(0))), v128.and(y, f32x4.ne(y, y)));
+}
+
+@inline function reluMaskScalar(v: f32, y: f32): f32 {
+  return y > 0 ? v : y != y ? y : 0;
+}
 
 const PACKED_A_BYTES: usize = MC * KC * 4;
 const PACKED_B_BYTES: usize = KC * NC * 4;
@@ -34,20 +50,38 @@ export function gemmScratchBytes(): usize {
   return <usize>index << 2;
 }
 
+/** 4×4 transpose of the rows r0…r3 in registers, stored as four vectors at dst, dst+stride, … */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+}
+
 /**
  * Packs op(B)[pc : pc+kc, jc : jc+nc] as strips of NR columns; strip s holds kc rows of NR floats,
- * zero-padded past the last column.
+ * zero-padded past the last column. `ldb` is B's row stride in floats as stored.
  */
-function packB(b: usize, packed: usize, k: i32, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, transposed: bool): void {
+function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc: i32, transposed: bool, masked: bool, delta: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const strip = packed + floatOffset(jr * kc);
     const j0 = jc + jr;
     if (!transposed) {
-      // op(B)[p, j] = B[p·n + j]: each row of the strip is contiguous in B.
-      let src = b + floatOffset(pc * n + j0);
-      const rowStride = floatOffset(n);
-      if (cols == NR) {
+      // op(B)[p, j] = B[p·ldb + j]: each row of the strip is contiguous in B.
+      let src = b + floatOffset(pc * ldb + j0);
+      const rowStride = floatOffset(ldb);
+      if (cols == NR && masked) {
+        for (let p = 0; p < kc; p++, src += rowStride) {
+          const dst = strip + floatOffset(p * NR);
+          v128.store(dst, reluMask(v128.load(src), v128.load(src + delta)));
+          v128.store(dst, reluMask(v128.load(src, 16), v128.load(src + delta, 16)), 16);
+        }
+      } else if (cols == NR) {
         for (let p = 0; p < kc; p++, src += rowStride) {
           const dst = strip + floatOffset(p * NR);
           v128.store(dst, v128.load(src));
@@ -58,15 +92,41 @@ function packB(b: usize, packed: usize, k: i32, n: i32, pc: i32, kc: i32, jc: i3
           const dst = strip + floatOffset(p * NR);
           v128.store(dst, f32x4.splat(0));
           v128.store(dst, f32x4.splat(0), 16);
-          for (let c = 0; c < cols; c++) store<f32>(dst + floatOffset(c), load<f32>(src + floatOffset(c)));
+          for (let c = 0; c < cols; c++) {
+            const q = src + floatOffset(c);
+            store<f32>(dst + floatOffset(c), masked ? reluMaskScalar(load<f32>(q), load<f32>(q + delta)) : load<f32>(q));
+          }
         }
       }
+    } else if (cols == NR) {
+      // op(B)[p, j] = B[j·ldb + p]: each column of the strip is contiguous in B; four floats of eight
+      // columns at a time, transposed in registers as two 4×4 blocks.
+      const c0 = b + floatOffset(j0 * ldb + pc);
+      const colStride = floatOffset(ldb);
+      const rowBytes: usize = NR * 4;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = floatOffset(p);
+        const dst = strip + floatOffset(p * NR);
+        transpose4(
+          v128.load(c0 + off), v128.load(c0 + colStride + off), v128.load(c0 + 2 * colStride + off), v128.load(c0 + 3 * colStride + off),
+          dst, rowBytes,
+        );
+        const c4 = c0 + 4 * colStride;
+        transpose4(
+          v128.load(c4 + off), v128.load(c4 + colStride + off), v128.load(c4 + 2 * colStride + off), v128.load(c4 + 3 * colStride + off),
+          dst + 16, rowBytes,
+        );
+      }
+      for (; p < kc; p++) {
+        const dst = strip + floatOffset(p * NR);
+        for (let c = 0; c < NR; c++) store<f32>(dst + floatOffset(c), load<f32>(c0 + <usize>c * colStride + floatOffset(p)));
+      }
     } else {
-      // op(B)[p, j] = B[j·k + p]: each column of the strip is contiguous in B.
       for (let c = 0; c < NR; c++) {
         const dst = strip + floatOffset(c);
         if (c < cols) {
-          const src = b + floatOffset((j0 + c) * k + pc);
+          const src = b + floatOffset((j0 + c) * ldb + pc);
           for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * NR), load<f32>(src + floatOffset(p)));
         } else {
           for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * NR), 0);
@@ -78,17 +138,17 @@ function packB(b: usize, packed: usize, k: i32, n: i32, pc: i32, kc: i32, jc: i3
 
 /**
  * Packs op(A)[ic : ic+mc, pc : pc+kc] as strips of MR rows; strip s holds kc columns of MR floats,
- * zero-padded past the last row.
+ * zero-padded past the last row. `lda` is A's row stride in floats as stored.
  */
-function packA(a: usize, packed: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i32, kc: i32, transposed: bool): void {
+function packA(a: usize, packed: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32, transposed: bool, masked: bool, delta: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const strip = packed + floatOffset(ir * kc);
     const i0 = ic + ir;
     if (transposed) {
-      // op(A)[i, p] = A[p·m + i]: the MR values of one column are contiguous in A.
-      let src = b0(a, pc * m + i0);
-      const colStride = floatOffset(m);
+      // op(A)[i, p] = A[p·lda + i]: the MR values of one column are contiguous in A.
+      let src = b0(a, pc * lda + i0);
+      const colStride = floatOffset(lda);
       if (rows == MR) {
         for (let p = 0; p < kc; p++, src += colStride) v128.store(strip + floatOffset(p * MR), v128.load(src));
       } else {
@@ -99,43 +159,42 @@ function packA(a: usize, packed: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i3
         }
       }
     } else if (rows == MR) {
-      // op(A)[i, p] = A[i·k + p]: four rows read four floats at a time and transposed in registers.
-      const row0 = b0(a, i0 * k + pc);
-      const rowStride = floatOffset(k);
+      // op(A)[i, p] = A[i·lda + p]: four rows read four floats at a time and transposed in registers.
+      const row0 = b0(a, i0 * lda + pc);
+      const rowStride = floatOffset(lda);
       const row1 = row0 + rowStride;
       const row2 = row1 + rowStride;
       const row3 = row2 + rowStride;
       let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        const off = floatOffset(p);
-        const r0 = v128.load(row0 + off);
-        const r1 = v128.load(row1 + off);
-        const r2 = v128.load(row2 + off);
-        const r3 = v128.load(row3 + off);
-        const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-        const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-        const dst = strip + floatOffset(p * MR);
-        v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-        v128.store(dst, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
-        v128.store(dst, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
-        v128.store(dst, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+      if (masked) {
+        for (; p + 4 <= kc; p += 4) {
+          const off = floatOffset(p);
+          transpose4(
+            reluMask(v128.load(row0 + off), v128.load(row0 + delta + off)), reluMask(v128.load(row1 + off), v128.load(row1 + delta + off)),
+            reluMask(v128.load(row2 + off), v128.load(row2 + delta + off)), reluMask(v128.load(row3 + off), v128.load(row3 + delta + off)),
+            strip + floatOffset(p * MR), 16,
+          );
+        }
+      } else {
+        for (; p + 4 <= kc; p += 4) {
+          const off = floatOffset(p);
+          transpose4(v128.load(row0 + off), v128.load(row1 + off), v128.load(row2 + off), v128.load(row3 + off), strip + floatOffset(p * MR), 16);
+        }
       }
       for (; p < kc; p++) {
         const off = floatOffset(p);
         const dst = strip + floatOffset(p * MR);
-        store<f32>(dst, load<f32>(row0 + off));
-        store<f32>(dst, load<f32>(row1 + off), 4);
-        store<f32>(dst, load<f32>(row2 + off), 8);
-        store<f32>(dst, load<f32>(row3 + off), 12);
+        store<f32>(dst, maybeMasked(row0 + off, masked, delta));
+        store<f32>(dst, maybeMasked(row1 + off, masked, delta), 4);
+        store<f32>(dst, maybeMasked(row2 + off, masked, delta), 8);
+        store<f32>(dst, maybeMasked(row3 + off, masked, delta), 12);
       }
     } else {
       for (let r = 0; r < MR; r++) {
         const dst = strip + floatOffset(r);
         if (r < rows) {
-          const src = b0(a, (i0 + r) * k + pc);
-          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), load<f32>(src + floatOffset(p)));
+          const src = b0(a, (i0 + r) * lda + pc);
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), maybeMasked(src + floatOffset(p), masked, delta));
         } else {
           for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), 0);
         }
@@ -144,9 +203,23 @@ function packA(a: usize, packed: usize, m: i32, k: i32, ic: i32, mc: i32, pc: i3
   }
 }
 
+@inline function maybeMasked(q: usize, masked: bool, delta: usize): f32 {
+  return masked ? reluMaskScalar(load<f32>(q), load<f32>(q + delta)) : load<f32>(q);
+}
+
 /** Address of float `index` of the array at `base`. */
 @inline function b0(base: usize, index: i32): usize {
   return base + floatOffset(index);
+}
+
+/**
+ * a·b + c. With relaxed SIMD (the rectifier-mt-relaxed.wasm build) it is f32x4.relaxed_madd, a fused
+ * multiply-add where the CPU has one: one rounding instead of two, so results differ in the last bits
+ * from the default build, which is why that build is opt-in.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 /**
@@ -168,17 +241,17 @@ function microKernel<Op>(
     const b0v = v128.load(bp);
     const b1v = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0v));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1v));
+    c00 = madd(a, b0v, c00);
+    c01 = madd(a, b1v, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0v));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1v));
+    c10 = madd(a, b0v, c10);
+    c11 = madd(a, b1v, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0v));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1v));
+    c20 = madd(a, b0v, c20);
+    c21 = madd(a, b1v, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0v));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1v));
+    c30 = madd(a, b0v, c30);
+    c31 = madd(a, b1v, c31);
     ap += MR * 4;
     bp += NR * 4;
   }
@@ -263,11 +336,19 @@ function macroKernel<Op>(
 /**
  * out[m×n] = act(op(A)·op(B) [+ out] + bias) with the activation Op; `flags` combines TRANSPOSE_A,
  * TRANSPOSE_B and ACCUMULATE; `bias` is 0 or the address of n floats; `scratch` has gemmScratchBytes().
+ * lda, ldb, ldc are the row strides of A, B and out as stored, in floats (0: the dense default), so that
+ * a call may work on a block of larger matrices: the threads split a product into such blocks. Each
+ * output element's sum runs over p in the same order whatever block it falls in, which is what makes
+ * the split invisible in the result bits.
+ * With MASK_RELU_A or MASK_RELU_B, `mask` is y for that (untransposed) operand, laid out like it.
  * k = 0 still runs one (empty) panel, so out becomes act([out +] bias).
  */
 @inline export function gemm<Op>(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, pa: f32, pb: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32, mask: usize = 0,
 ): void {
+  const maskA = (flags & MASK_RELU_A) != 0;
+  const maskB = (flags & MASK_RELU_B) != 0;
   const transposeA = (flags & TRANSPOSE_A) != 0;
   const transposeB = (flags & TRANSPOSE_B) != 0;
   const accumulate = (flags & ACCUMULATE) != 0;
@@ -277,7 +358,9 @@ function macroKernel<Op>(
   const tile = biasBlock + BIAS_BYTES;
   const p0 = f32x4.splat(pa);
   const p1 = f32x4.splat(pb);
-  const ldc = floatOffset(n);
+  if (lda == 0) lda = transposeA ? m : k;
+  if (ldb == 0) ldb = transposeB ? k : n;
+  const ldcBytes = floatOffset(ldc == 0 ? n : ldc);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     if (bias) {
@@ -290,12 +373,12 @@ function macroKernel<Op>(
       const kc = min(KC, k - pc);
       const loadC = pc > 0 || accumulate;
       const last = pc + kc >= k;
-      packB(b, packedB, k, n, pc, kc, jc, nc, transposeB);
+      packB(b, packedB, ldb, pc, kc, jc, nc, transposeB, maskB, mask - b);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(a, packedA, m, k, ic, mc, pc, kc, transposeA);
+        packA(a, packedA, lda, ic, mc, pc, kc, transposeA, maskA, mask - a);
         macroKernel<Op>(
-          packedA, packedB, out + floatOffset(ic * n + jc), ldc, mc, nc, kc, loadC, last, bias ? biasBlock : 0, p0, p1, tile,
+          packedA, packedB, out + <usize>ic * ldcBytes + floatOffset(jc), ldcBytes, mc, nc, kc, loadC, last, bias ? biasBlock : 0, p0, p1, tile,
         );
       }
       pc += kc;

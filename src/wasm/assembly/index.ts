@@ -4,7 +4,7 @@
  *   <id>_forward(x, out, n, p0, p1)
  *   <id>_backward(x, dy, dx, n, p0, p1)
  *   <id>_backward_y(y, dy, dx, n, p0, p1)          rows whose backwardFrom is 'y'
- *   <id>_matmul(a, b, out, m, k, n, flags, bias, p0, p1, scratch)   with <id> as the fused epilogue
+ *   <id>_matmul(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc)   with <id> as the fused epilogue
  *
  * Pointers are byte offsets into the imported memory; p0, p1 are the row's parameters in the order of
  * its `params` (0 where it has fewer). The loader (../index.ts) binds these by id from the table and
@@ -17,8 +17,24 @@ import {
 import { FromX, FromY, forwardLoop, gradLoop } from './elementwise';
 import { gemm } from './gemm';
 
-export { gemmScratchBytes, TRANSPOSE_A, TRANSPOSE_B, ACCUMULATE } from './gemm';
+export { gemmScratchBytes, TRANSPOSE_A, TRANSPOSE_B, ACCUMULATE, MASK_RELU_A, MASK_RELU_B } from './gemm';
+
+/**
+ * out = op(A)·op(B) [+ out] with relu's backward fused into one untransposed operand (MASK_RELU_A or
+ * MASK_RELU_B in flags; `mask` is the forward's y laid out like that operand): a dense layer's
+ * dx = (dy ⊙ [y > 0])·Wᵀ and dW = xᵀ·(dy ⊙ [y > 0]) without writing dz.
+ */
+export function matmulReluMasked(
+  a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, mask: usize, scratch: usize, lda: i32, ldb: i32, ldc: i32,
+): void {
+  gemm<Linear>(a, b, out, m, k, n, flags, 0, 0, 0, scratch, lda, ldb, ldc, mask);
+}
 export { preluChannels, preluChannelsGrad } from './prelu';
+export { sgdUpdate, adamUpdate, sumAxisF64 } from './optim';
+export {
+  im2colRows, col2imRows, maxPoolImages, maxPoolBackwardRange, maxPoolCheck, sumRows, conv2dForwardRows, conv2dBackwardInputRows, conv2dBackwardFilterRows,
+  conv2dBackwardFilterChunks,
+} from './conv';
 
 /** First byte after the module's own static data: where the JS allocator may start. */
 export function heapBase(): usize {
@@ -36,8 +52,9 @@ export function relu_backward_y(y: usize, dy: usize, dx: usize, n: i32, p0: f32,
 }
 export function relu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Relu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Relu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function relu6_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -51,8 +68,9 @@ export function relu6_backward_y(y: usize, dy: usize, dx: usize, n: i32, p0: f32
 }
 export function relu6_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Relu6>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Relu6>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function leaky_relu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -63,8 +81,9 @@ export function leaky_relu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: 
 }
 export function leaky_relu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<LeakyRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<LeakyRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function prelu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -75,8 +94,9 @@ export function prelu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, 
 }
 export function prelu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<LeakyRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<LeakyRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function rrelu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -87,8 +107,9 @@ export function rrelu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, 
 }
 export function rrelu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Rrelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Rrelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function elu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -99,8 +120,9 @@ export function elu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p1
 }
 export function elu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Elu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Elu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function selu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -111,8 +133,9 @@ export function selu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p
 }
 export function selu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Selu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Selu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function celu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -123,8 +146,9 @@ export function celu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p
 }
 export function celu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Celu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Celu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function gelu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -135,8 +159,9 @@ export function gelu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p
 }
 export function gelu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Gelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Gelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function gelu_tanh_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -147,8 +172,9 @@ export function gelu_tanh_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f
 }
 export function gelu_tanh_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<GeluTanh>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<GeluTanh>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function silu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -159,8 +185,9 @@ export function silu_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p
 }
 export function silu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Silu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Silu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function mish_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -171,8 +198,9 @@ export function mish_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p
 }
 export function mish_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Mish>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Mish>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function softplus_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -183,8 +211,9 @@ export function softplus_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f3
 }
 export function softplus_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Softplus>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Softplus>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function sigmoid_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -198,8 +227,9 @@ export function sigmoid_backward_y(y: usize, dy: usize, dx: usize, n: i32, p0: f
 }
 export function sigmoid_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Sigmoid>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Sigmoid>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function tanh_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -213,8 +243,9 @@ export function tanh_backward_y(y: usize, dy: usize, dx: usize, n: i32, p0: f32,
 }
 export function tanh_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Tanh>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Tanh>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function hard_sigmoid_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -228,8 +259,9 @@ export function hard_sigmoid_backward_y(y: usize, dy: usize, dx: usize, n: i32, 
 }
 export function hard_sigmoid_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<HardSigmoid>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<HardSigmoid>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function hard_swish_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -240,8 +272,9 @@ export function hard_swish_backward(x: usize, dy: usize, dx: usize, n: i32, p0: 
 }
 export function hard_swish_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<HardSwish>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<HardSwish>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function softsign_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -252,8 +285,9 @@ export function softsign_backward(x: usize, dy: usize, dx: usize, n: i32, p0: f3
 }
 export function softsign_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Softsign>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Softsign>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function thresholded_relu_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -264,8 +298,9 @@ export function thresholded_relu_backward(x: usize, dy: usize, dx: usize, n: i32
 }
 export function thresholded_relu_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<ThresholdedRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<ThresholdedRelu>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
 
 export function linear_forward(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
@@ -279,6 +314,7 @@ export function linear_backward_y(y: usize, dy: usize, dx: usize, n: i32, p0: f3
 }
 export function linear_matmul(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, p0: f32, p1: f32, scratch: usize,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  gemm<Linear>(a, b, out, m, k, n, flags, bias, p0, p1, scratch);
+  gemm<Linear>(a, b, out, m, k, n, flags, bias, p0, p1, scratch, lda, ldb, ldc);
 }
