@@ -14,3 +14,4 @@ export * from './autograd/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './monitors/index.js';
+export * from './onnx/index.js';
