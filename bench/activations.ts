@@ -6,9 +6,9 @@
  * What is timed, per call:
  * - rectifier-{wasm,js}: `getActivation(id).forward(x, out)` / `.backward(x, dy, out)` on tensors of that
  *   backend, `out` preallocated (default parameters; rrelu in inference).
- * - copy: `Float32Array.prototype.set` of n floats into another array of n floats: x for the forward,
- *   dy for the backward. The forward moves the same bytes as the copy (read n, write n); the backward
- *   moves half as much again (reads x and dy, writes dx), so "1× copy" there means 1.5× the copy's bytes/s.
+ * - copy: `Float32Array.prototype.set` of the same bytes: for the forward, n floats (read n, write n,
+ *   as f reads x and writes y); for the backward, 1.5·n floats (read 1.5n, write 1.5n: the 3n floats
+ *   of traffic of reading x and dy and writing dx). Rates are per activation element in both cases.
  * - tfjs-{wasm,cpu}: the public op (tf.relu(x) …) and dispose of its result, for the forward; for the
  *   backward the gradient function TF.js registers for that kernel, called on dy and what the kernel
  *   saves (x or y, computed outside the timing), inside tf.tidy, keeping only dx. Input tensors are made
@@ -89,17 +89,28 @@ interface Row {
  * on this project's AMD machines at 4K–64K elements (0.7 instead of 10 elements/ns), and separately
  * allocated arrays land there by chance.
  */
-function copyArrays(xs: Float32Array, dys: Float32Array): { x: Float32Array; dy: Float32Array; out: Float32Array } {
+function copyArrays(xs: Float32Array, dys: Float32Array): {
+  x: Float32Array; dy: Float32Array; out: Float32Array; backwardSource: Float32Array; backwardTarget: Float32Array;
+} {
   const n = xs.length;
   const page = 1024; // floats in 4 KiB
+  const backwardLength = Math.ceil(n * 1.5);
   const dyAt = Math.ceil(n / page) * page + 256;
   const outAt = Math.ceil((dyAt + n) / page) * page + 512;
-  const buffer = new ArrayBuffer((outAt + n) * 4);
+  const sourceAt = Math.ceil((outAt + n) / page) * page;
+  const targetAt = Math.ceil((sourceAt + backwardLength) / page) * page + 512;
+  const buffer = new ArrayBuffer((targetAt + backwardLength) * 4);
   const x = new Float32Array(buffer, 0, n);
   const dy = new Float32Array(buffer, dyAt * 4, n);
   x.set(xs);
   dy.set(dys);
-  return { x, dy, out: new Float32Array(buffer, outAt * 4, n) };
+  const backwardSource = new Float32Array(buffer, sourceAt * 4, backwardLength);
+  backwardSource.set(xs);
+  backwardSource.set(dys.subarray(0, backwardLength - n), n);
+  return {
+    x, dy, out: new Float32Array(buffer, outAt * 4, n),
+    backwardSource, backwardTarget: new Float32Array(buffer, targetAt * 4, backwardLength),
+  };
 }
 
 /** Tensors on one rectifier backend, filled with the size's inputs. */
@@ -224,7 +235,7 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   const tfBackends: TfBackendName[] = peer ? peer.backends.filter((b) => b === 'wasm' || b === 'cpu') : [];
 
   notes.push(
-    'copy = Float32Array.prototype.set of n floats (x for forward, dy for backward), arrays placed 1-2 KiB apart mod 4 KiB; the backward moves 1.5× the bytes of that copy (reads x, dy; writes dx).',
+    'copy = Float32Array.prototype.set of the same bytes: n floats for the forward (read x, write y), 1.5·n floats for the backward (read x and dy, write dx = the traffic of a 1.5·n copy); arrays placed 1-2 KiB apart mod 4 KiB; rates per activation element.',
     `inputs: x ~ U(-4, 4), dy ~ U(-1, 1), seed ${SEED}; default parameters; rectifier calls forward(x, out) / backward(x, dy, out) (backwardFromOutput for the activations whose derivative reads y) on preallocated tensors.`,
   );
   if (peer) {
@@ -277,8 +288,8 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
             const contenders: Contender[] = [];
             if (rect.wasm) contenders.push(rectifierContender(NAMES.wasm, act, rect.wasm, dir));
             if (!skipSlow(n)) contenders.push(rectifierContender(NAMES.js, act, rect.js!, dir));
-            const { x: cx, dy: cdy, out: cout } = copy;
-            contenders.push({ name: NAMES.copy, run: dir === 'forward' ? () => cout.set(cx) : () => cout.set(cdy) });
+            const { x: cx, out: cout, backwardSource, backwardTarget } = copy;
+            contenders.push({ name: NAMES.copy, run: dir === 'forward' ? () => cout.set(cx) : () => backwardTarget.set(backwardSource) });
             for (const b of tfHere) {
               const c = cases[b];
               const fn = c && (dir === 'forward' ? c.forward : c.backward);
