@@ -57,3 +57,53 @@ test('published figures are labelled with their source where the experiment has 
   const nonlinearity = await readResults(join(out, 'nonlinearity'));
   assert.ok(nonlinearity.experiments.nonlinearity!.charts.some((c) => c.kind === 'boundary'), 'decision boundaries are drawn');
 });
+
+test('the quick budgets together are planned to fit the five minutes `npm start` promises', () => {
+  const planned = EXPERIMENTS.reduce((s, e) => s + e.budgets.quick.expectedSeconds, 0);
+  assert.ok(planned <= 300, `quick budgets plan ${planned} s`);
+  const full = EXPERIMENTS.reduce((s, e) => s + e.budgets.full.expectedSeconds, 0);
+  assert.ok(full <= 3600, `full budgets plan ${full} s`);
+});
+
+test('convergence races a four-layer CNN with SGD and momentum at batch 128 in quick and full, as Krizhevsky et al. did', async () => {
+  const byId = Object.fromEntries(EXPERIMENTS.map((e) => [e.id, e]));
+  for (const name of ['quick', 'full'] as const) {
+    const b = byId.convergence!.budgets[name];
+    assert.equal(b.model, 'cnn');
+    assert.equal(b.filters.length + b.hidden.length + 1, 4, 'four weight layers');
+    assert.equal(b.batchSize, 128);
+    assert.ok(b.learningRates.length >= 3, 'a learning-rate grid');
+    assert.ok(b.activations.includes('relu') && b.activations.includes('tanh'));
+  }
+  assert.ok(byId.convergence!.budgets.full.inits.includes('paper'), 'the full budget also runs N(0, 0.01²) initialization');
+  const result = (await readResults(join(out, 'convergence'))).experiments.convergence!;
+  assert.match(result.setup, /SGD with momentum 0\.9/);
+  assert.match(result.setup, /no regularization/);
+  const settings = new Set(result.tables[1]!.rows.map((r) => r[0]));
+  assert.deepEqual([...settings].sort(), ['matched', 'paper'], 'both initializations ran at the tiny budget');
+  assert.ok(result.measured.some((f) => /seconds/.test(f.label)), 'seconds are reported beside steps');
+});
+
+test('dying trains narrow 1-D networks on |x| over a depth grid, with He and RAI', async () => {
+  const byId = Object.fromEntries(EXPERIMENTS.map((e) => [e.id, e]));
+  for (const name of ['quick', 'full'] as const) {
+    const b = byId.dying!.budgets[name];
+    assert.ok(Math.min(...b.widths) === 2 && Math.max(...b.widths) <= 4, 'widths 2 to 4, where Lu et al. show the effect');
+    assert.ok(b.depths.length >= 4 && Math.min(...b.depths) <= 2 && Math.max(...b.depths) >= 16, 'depths from shallow to deep');
+  }
+  const result = (await readResults(join(out, 'dying'))).experiments.dying!;
+  assert.match(result.setup, /\|x\|/);
+  const rows = result.tables[0]!.rows;
+  assert.ok(rows.some((r) => r[2] === 'he') && rows.some((r) => r[2] === 'rai'));
+  for (const r of rows) {
+    const [bornDead, collapsed] = [r[4], r[6]] as Array<number | null>;
+    assert.ok(bornDead === null || (bornDead >= 0 && bornDead <= 1));
+    assert.ok(collapsed === null || (collapsed >= 0 && collapsed <= 1));
+  }
+});
+
+test('variants gives its CNN enough data to be more than chance in quick', () => {
+  const byId = Object.fromEntries(EXPERIMENTS.map((e) => [e.id, e]));
+  const b = byId.variants!.budgets.quick;
+  assert.ok(b.cnn.trainSize * b.cnn.epochs >= 5000, 'several thousand training samples seen');
+});

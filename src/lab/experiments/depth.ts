@@ -65,7 +65,7 @@ export const depth: Experiment<DepthBudget> = {
   budgets: {
     tiny: { expectedSeconds: 3, depths: [2, 6], width: 16, trainSize: 500, testSize: 200, probeSize: 128, epochs: 1, batchSize: 50, learningRate: 0.01 },
     quick: { expectedSeconds: 25, depths: [2, 5, 10, 20], width: 32, trainSize: 5000, testSize: 1000, probeSize: 256, epochs: 3, batchSize: 64, learningRate: 0.01 },
-    full: { expectedSeconds: 400, depths: [2, 4, 6, 8, 10, 15, 20], width: 64, trainSize: 20000, testSize: 5000, probeSize: 512, epochs: 8, batchSize: 64, learningRate: 0.01 },
+    full: { expectedSeconds: 200, depths: [2, 4, 6, 8, 10, 15, 20], width: 64, trainSize: 12000, testSize: 5000, probeSize: 512, epochs: 5, batchSize: 64, learningRate: 0.01 },
   },
 
   async run(ctx) {

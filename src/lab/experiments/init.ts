@@ -61,7 +61,7 @@ export const init: Experiment<InitBudget> = {
   budgets: {
     tiny: { expectedSeconds: 3, depth: 30, width: 16, trainSize: 500, testSize: 200, probeSize: 200, epochs: 1, batchSize: 50, learningRate: 0.01 },
     quick: { expectedSeconds: 30, depth: 30, width: 64, trainSize: 5000, testSize: 1000, probeSize: 500, epochs: 4, batchSize: 64, learningRate: 0.01 },
-    full: { expectedSeconds: 300, depth: 30, width: 128, trainSize: 20000, testSize: 5000, probeSize: 1000, epochs: 10, batchSize: 64, learningRate: 0.01 },
+    full: { expectedSeconds: 150, depth: 30, width: 128, trainSize: 12000, testSize: 5000, probeSize: 1000, epochs: 6, batchSize: 64, learningRate: 0.01 },
   },
 
   async run(ctx) {

@@ -57,12 +57,12 @@ export const variants: Experiment<VariantsBudget> = {
       mlp: { hidden: [32], trainSize: 500, testSize: 200, epochs: 1 }, cnn: { filters: [2, 4], trainSize: 100, testSize: 100, epochs: 1, seeds: 1 },
     },
     quick: {
-      expectedSeconds: 70, activations: FAMILY, batchSize: 64, learningRate: 0.001,
-      mlp: { hidden: [128, 64], trainSize: 5000, testSize: 1000, epochs: 3 }, cnn: { filters: [4, 8], trainSize: 600, testSize: 300, epochs: 1, seeds: 1 },
+      expectedSeconds: 40, activations: FAMILY, batchSize: 64, learningRate: 0.001,
+      mlp: { hidden: [128, 64], trainSize: 5000, testSize: 1000, epochs: 3 }, cnn: { filters: [8, 16], trainSize: 4000, testSize: 1000, epochs: 2, seeds: 1 },
     },
     full: {
-      expectedSeconds: 1200, activations: FAMILY, batchSize: 64, learningRate: 0.001,
-      mlp: { hidden: [256, 128], trainSize: 20000, testSize: 5000, epochs: 8 }, cnn: { filters: [8, 16], trainSize: 5000, testSize: 2000, epochs: 3, seeds: 3 },
+      expectedSeconds: 450, activations: FAMILY, batchSize: 64, learningRate: 0.001,
+      mlp: { hidden: [256, 128], trainSize: 15000, testSize: 5000, epochs: 5 }, cnn: { filters: [8, 16], trainSize: 8000, testSize: 2000, epochs: 3, seeds: 3 },
     },
   },
 
