@@ -90,7 +90,7 @@ export const sparsity: Experiment<SparsityBudget> = {
   budgets: {
     tiny: { expectedSeconds: 3, datasets: ['mnist'], hidden: [32, 32], penalties: [0, 1e-3], trainSize: 500, testSize: 200, probeSize: 200, epochs: 1, batchSize: 50, learningRate: 0.03 },
     quick: { expectedSeconds: 40, datasets: ['mnist', 'fashion-mnist'], hidden: [128, 128, 128], penalties: [0, 1e-3, 1e-2], trainSize: 5000, testSize: 1000, probeSize: 500, epochs: 3, batchSize: 64, learningRate: 0.03 },
-    full: { expectedSeconds: 360, datasets: ['mnist', 'fashion-mnist'], hidden: [500, 500, 500], penalties: [0, 1e-4, 1e-3, 1e-2], trainSize: 6000, testSize: 2000, probeSize: 1000, epochs: 6, batchSize: 64, learningRate: 0.03 },
+    full: { expectedSeconds: 600, datasets: ['mnist', 'fashion-mnist'], hidden: [500, 500, 500], penalties: [0, 1e-4, 1e-3, 1e-2], trainSize: 8000, testSize: 2000, probeSize: 1000, epochs: 10, batchSize: 64, learningRate: 0.03 },
   },
 
   async run(ctx) {
