@@ -4,4 +4,4 @@
  */
 export type { ActivationCall, Backend, BackendName, DType, Kernels, MatmulEpilogue, MatmulShape, Storage } from './types.js';
 export { JsBackend, jsKernels, matmulReference, arrayStorage } from './js.js';
-export { backend, backendFailure, backendInstance, getBackend, setBackend, BACKEND_NAMES } from './registry.js';
+export { backend, backendFailure, backendInstance, getBackend, getThreads, setBackend, setThreads, BACKEND_NAMES } from './registry.js';

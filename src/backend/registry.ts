@@ -77,3 +77,19 @@ export async function backendInstance(name: BackendName): Promise<Backend> {
   current = previous;
   return b;
 }
+
+/**
+ * How many threads the current backend splits large kernel calls over (1 to the number of cores). The
+ * split is deterministic: results are the same bits for any count. The js backend has one thread.
+ */
+export function setThreads(n: number): void {
+  const b = backend() as Backend & { setThreads?: (n: number) => void };
+  if (b.setThreads) return b.setThreads(n);
+  if (n !== 1) throw new RangeError(`setThreads: the ${b.name} backend runs on one thread; n must be 1, got ${n}`);
+}
+
+/** The number of threads the current backend uses for large kernel calls. */
+export function getThreads(): number {
+  const b = backend() as Backend & { threads?: number };
+  return typeof b.threads === 'number' ? b.threads : 1;
+}
