@@ -208,9 +208,11 @@ const GELU_TANH_C: f32 = 0.044715;
 
 /** p0 = beta, p1 = threshold: softplus(βx)/β, and x itself once βx > threshold (PyTorch). */
 @final export class Softplus {
+  // 1/β is loop-invariant (hoisted with the splat): a multiplication instead of a division per element.
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
     const bx = f32x4.mul(x, p0);
-    return v128.bitselect(x, f32x4.div(softplus(bx), p0), f32x4.gt(bx, p1));
+    const invBeta = splat(1 / f32x4.extract_lane(p0, 0));
+    return v128.bitselect(x, f32x4.mul(softplus(bx), invBeta), f32x4.gt(bx, p1));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const bx = f32x4.mul(x, p0);
@@ -259,10 +261,13 @@ const GELU_TANH_C: f32 = 0.044715;
 }
 
 @final export class HardSwish {
+  // x·h with h = clamp(x + 3, 0, 6)·(1/6): min, max and multiplications, no select. h is exactly 1
+  // above 3 (6·fround(1/6) rounds to 1), so x comes back unchanged there and x·6 never overflows; x + 3
+  // is exact near −3. Where h is 0 the product is −0 (or NaN for −Inf), so those lanes are cleared to
+  // +0; −0 itself keeps its sign (h = ½ there), and NaN passes through the clamp.
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    const middle = f32x4.mul(f32x4.mul(x, f32x4.add(x, splat(3))), splat(1.0 / 6.0));
-    const upper = v128.bitselect(x, middle, f32x4.ge(x, splat(3)));
-    return v128.andnot(upper, f32x4.le(x, splat(-3)));
+    const h = f32x4.mul(clamp(f32x4.add(x, splat(3)), 0, 6), splat(1.0 / 6.0));
+    return v128.and(f32x4.mul(x, h), f32x4.ne(h, splat(0)));
   }
   // (x + 1.5)/3 rather than x/3 + ½: exact where the derivative crosses 0 at x = −1.5.
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
