@@ -70,6 +70,16 @@ import {
   }
 }
 
+/** A fixed slope p0 here; the prelu layer learns one per channel through preluChannels (prelu.ts). */
+@final export class Prelu {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return leakyForward(x, p0);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return leakyBackward(x, dy, p0);
+  }
+}
+
 /** p0 = lower, p1 = upper; in inference the slope is their mean, as in PyTorch. */
 @final export class Rrelu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
