@@ -39,6 +39,15 @@ function sources(dir) {
 // class in assembly/activations.ts (the id in PascalCase: leaky_relu → LeakyRelu).
 const tableFile = join(root, 'src', 'activations', 'table.ts');
 const generated = join(sourceDir, 'table.generated.ts');
+let asc;
+try {
+  asc = (await import('assemblyscript/asc')).default;
+} catch {
+  // Installed as a dependency without devDependencies: the published package ships build/*.wasm.
+  console.log('build-wasm: assemblyscript is not installed; skipped (the js backend is used without the .wasm)');
+  process.exit(0);
+}
+
 generateTableExports();
 
 function generateTableExports() {
@@ -47,7 +56,6 @@ function generateTableExports() {
     const script = `import(${JSON.stringify(pathToFileURL(tableFile).href)}).then((m) => console.log(JSON.stringify(m.ACTIVATIONS.map((s) => ({ id: s.id, fromY: s.backwardFrom === 'y' })))))`;
     rows = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' }));
   } catch (e) {
-    if (existsSync(generated)) return; // a published package without tsx keeps the file it shipped with
     console.error(`build-wasm: cannot read the activation table (${e.message.split('\n')[0]})`);
     process.exit(1);
   }
@@ -93,15 +101,6 @@ const inputs = [...sources(sourceDir), tableFile, fileURLToPath(import.meta.url)
 const newestInput = Math.max(...inputs.map((p) => statSync(p).mtimeMs));
 if (!force && !wat && outputs.every((o) => existsSync(o) && statSync(o).mtimeMs > newestInput)) {
   console.log(`build-wasm: ${outputs.map((o) => relative(root, o)).join(', ')} up to date`);
-  process.exit(0);
-}
-
-let asc;
-try {
-  asc = (await import('assemblyscript/asc')).default;
-} catch {
-  // Installed as a dependency without devDependencies: the published package ships build/*.wasm.
-  console.log('build-wasm: assemblyscript is not installed; skipped (the js backend is used without the .wasm)');
   process.exit(0);
 }
 
