@@ -147,7 +147,7 @@ export class Activation {
     // Tensors (checked above: out is one too, on x's backend) run in place: no copies, closures or
     // arrays per call, which at a few thousand elements cost as much as the kernel.
     if (x instanceof Tensor) {
-      const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', x.backend);
+      const result = resultTensor(x, out);
       x.backend.unary(this.kernelCall, x.storage, result.storage);
       return result;
     }
@@ -169,7 +169,7 @@ export class Activation {
       return run([x, slopes, dy], out, x, (b, [xs, ss, g], o) => b.preluGrad(xs!, ss!, slopes.length, g!, o));
     }
     if (x instanceof Tensor) {
-      const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', x.backend);
+      const result = resultTensor(x, out);
       x.backend.unaryGrad(this.kernelCall, x.storage, (dy as Tensor).storage, result.storage);
       return result;
     }
@@ -192,7 +192,7 @@ export class Activation {
     checkKind(this.spec.id, 'backwardFromOutput', 'dy', dy, y);
     if (out !== undefined) checkKind(this.spec.id, 'backwardFromOutput', 'out', out, y);
     if (y instanceof Tensor) {
-      const result = (out as Tensor | undefined) ?? empty(y.shape, 'float32', y.backend);
+      const result = resultTensor(y, out);
       y.backend.unaryGradFromY(this.kernelCall, y.storage, (dy as Tensor).storage, result.storage);
       return result;
     }
@@ -247,7 +247,7 @@ function run(
   if (x instanceof Tensor) {
     const b = x.backend;
     const storages = inputs.map((v) => (v instanceof Tensor ? v.storage : copyIn(b, v)));
-    const result = (out as Tensor | undefined) ?? empty(x.shape, 'float32', b);
+    const result = resultTensor(x, out);
     try {
       kernel(b, storages, result.storage);
     } finally {
@@ -271,6 +271,11 @@ function run(
     b.release(o);
   }
   return result;
+}
+
+/** The caller's `out`, or a new tensor shaped like `like` on its backend. */
+function resultTensor(like: Tensor, out: Values | undefined): Tensor {
+  return (out as Tensor | undefined) ?? empty(like.shape, 'float32', like.backend);
 }
 
 function copyIn(b: Backend, a: Float32Array | Tensor): Storage {
