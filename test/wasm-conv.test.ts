@@ -43,6 +43,11 @@ const CASES: { input: Shape4; filter: Shape4; strides: number | [number, number]
   { input: [2, 7, 7, 4], filter: [3, 3, 4, 9], strides: 2, padding: 'same' },
   { input: [1, 3, 3, 2], filter: [3, 3, 2, 2], strides: 1, padding: 'same' },
   { input: [0, 5, 5, 2], filter: [3, 3, 2, 4], strides: 1, padding: 'valid' },
+  // The direct kernels (kh·kw·inC <= 32, outC a multiple of 4): padded copies, strides, 16/8/4-wide
+  // channel blocks, tap groups running past the patch (25 and 12 taps).
+  { input: [3, 10, 9, 3], filter: [3, 3, 3, 24], strides: [1, 2], padding: 'same' },
+  { input: [2, 12, 12, 1], filter: [5, 5, 1, 8], strides: 2, padding: 'same' },
+  { input: [2, 6, 7, 2], filter: [2, 3, 2, 4], strides: 1, padding: 'valid' },
 ];
 
 function convOnBoth(g: Conv2dGeometry) {
@@ -106,7 +111,7 @@ describe('wasm convolution and pooling against the reference kernels', () => {
 
   test('max pooling forward (values and argmax) and backward match the reference, NaN and ties included', () => {
     for (const [shape, pool, strides, padding] of [
-      [[2, 26, 26, 16], 2, 2, 'valid'], [[3, 7, 9, 6], 3, 2, 'same'], [[1, 5, 5, 3], [2, 3], 1, 'valid'],
+      [[2, 26, 26, 16], 2, 2, 'valid'], [[3, 7, 9, 6], 3, 2, 'same'], [[1, 5, 5, 3], [2, 3], 1, 'valid'], [[2, 11, 11, 6], 2, 2, 'valid'],
     ] as const) {
       const g = pool2dGeometry(shape, pool, strides, padding);
       const x = random((shape as readonly number[]).reduce((a, b) => a * b, 1));
@@ -130,6 +135,10 @@ describe('wasm convolution and pooling against the reference kernels', () => {
       dx.f32().fill(NaN);
       backend.maxPool2dBackward(gs, arg, dx);
       assert.ok(sameBits(dx.f32(), wantDx), `max pool backward [${shape}]`);
+      // With the geometry, disjoint windows take the one-pass path (uncovered rows and columns zeroed).
+      dx.f32().fill(NaN);
+      backend.maxPool2dBackward(gs, arg, dx, g);
+      assert.ok(sameBits(dx.f32(), wantDx), `max pool backward with its geometry [${shape}]`);
       [xs, out, arg, gs, dx].forEach((s) => backend.release(s));
     }
   });
@@ -147,6 +156,9 @@ describe('wasm convolution and pooling against the reference kernels', () => {
     const badArg = backend.allocate(8, 'int32');
     badArg.i32().fill(99);
     assert.throws(() => backend.maxPool2dBackward(out, badArg, x), /argmax\[0\] must index dx \(0 … 14\), got 99/);
+    badArg.i32().fill(0);
+    const pool = pool2dGeometry([1, 4, 4, 2], 2, 2, 'valid');
+    assert.throws(() => backend.maxPool2dBackward(out, badArg, x, pool), /maxPool2dBackward: dy and dx must hold 8 and 32 elements for this geometry, got 8 and 15/);
     [x, f, out, arg, badArg].forEach((s) => backend.release(s));
   });
 });

@@ -131,8 +131,11 @@ export interface Kernels {
   conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate?: boolean): void;
   /** Max over each window's real elements (first maximum wins, NaN propagates); argmax (int32) records the winners. */
   maxPool2d(x: Storage, out: Storage, g: Pool2dGeometry, argmax: Storage): void;
-  /** dx = 0, then dx[argmax[i]] += dy[i]. */
-  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage): void;
+  /**
+   * dx = 0, then dx[argmax[i]] += dy[i]. `g`, the forward's geometry, is optional: with it a backend
+   * may take a faster path where the windows tile the input.
+   */
+  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, g?: Pool2dGeometry): void;
   /** Mean over each window's real (unpadded) elements, as TensorFlow. */
   avgPool2d(x: Storage, out: Storage, g: Pool2dGeometry): void;
   /** dx = 0, then each dy spread evenly over its window's real elements. */

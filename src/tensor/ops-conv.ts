@@ -87,7 +87,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   }
   return record('maxPool2d', out, [x], (dy) => {
     const dx = empty(x.shape, 'float32', be);
-    be.maxPool2dBackward(dy.storage, argmax.storage, dx.storage);
+    be.maxPool2dBackward(dy.storage, argmax.storage, dx.storage, g);
     return [dx];
   });
 }

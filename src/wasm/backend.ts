@@ -37,12 +37,14 @@ export interface KernelExports {
   conv2dBackwardFilterChunks(x: number, dy: number, partials: number, g: number, rows: number, chunkRows: number, c0: number, c1: number, panel: number, blockRows: number, scratch: number): void;
   maxPoolImages(x: number, out: number, argmax: number, g: number, n0: number, n1: number): void;
   maxPoolBackwardRange(dy: number, argmax: number, dx: number, i0: number, i1: number): void;
+  maxPoolBackwardTiled(dy: number, argmax: number, dx: number, g: number, n0: number, n1: number): void;
   sumRows(x: number, out: number, rows: number, n: number, accumulate: number): void;
   matmulReluMasked(a: number, b: number, out: number, m: number, k: number, n: number, flags: number, mask: number, scratch: number, lda: number, ldb: number, ldc: number): void;
   MASK_RELU_A: WasmGlobal;
   MASK_RELU_B: WasmGlobal;
   sumAxisF64(x: number, out: number, outer: number, n: number, inner: number, accumulate: number, acc: number): void;
   maxPoolCheck(argmax: number, count: number, limit: number): number;
+  directPanelFloats(g: number): number;
   sgdUpdate(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
   adamUpdate(
     param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, omb1: number, omb2: number,
@@ -82,6 +84,19 @@ interface ActivationKernels {
   readonly paramNames: readonly string[];
 }
 
+/**
+ * Whether max pooling's windows do not overlap (stride = pool, no padding), so every input element has
+ * at most one window: the backward can then write dx in one pass. The sizes of dy and dx must be the
+ * geometry's, or the geometry is not this call's.
+ */
+function windowsDisjoint(fn: string, g: Pool2dGeometry, dyLength: number, dxLength: number): boolean {
+  const sizes = checkPoolGeometry(fn, g);
+  if (sizes.output !== dyLength || sizes.input !== dxLength) {
+    throw new RangeError(`${fn}: dy and dx must hold ${sizes.output} and ${sizes.input} elements for this geometry, got ${dyLength} and ${dxLength}`);
+  }
+  return g.strideH === g.poolH && g.strideW === g.poolW && g.padTop === 0 && g.padLeft === 0 && g.outH * g.poolH <= g.inH && g.outW * g.poolW <= g.inW;
+}
+
 /** The GEMM's register tile (src/wasm/assembly/gemm.ts): threads split products in whole strips. */
 const GEMM_MR = 4;
 const GEMM_NR = 8;
@@ -89,6 +104,12 @@ const GEMM_NR = 8;
 const MIN_WORK_PER_THREAD = 1 << 18;
 /** im2col panel size in floats (256 KiB). */
 const PANEL_FLOATS = 1 << 16;
+/**
+ * Convolutions with at most this many taps (kh·kw·inC) and a multiple of 4 output channels run the
+ * direct kernels (src/wasm/assembly/conv-direct.ts) forward and for the filter gradient: a first layer
+ * over grayscale or RGB images, where im2col + GEMM is mostly data movement.
+ */
+const DIRECT_MAX_PATCH = 32;
 /** Partial sums of a conv filter gradient: at most this many, whatever the thread count. */
 const FILTER_CHUNKS = 8;
 
@@ -266,7 +287,7 @@ export class WasmBackend implements Backend {
   /** Writes a geometry to the block the conv/pool kernels read. */
   private writeGeometry(fields: readonly number[]): number {
     if (this.geometry === 0) this.geometry = this.heap.reserve(64);
-    new Int32Array(this.heap.memory.buffer, this.geometry, 12).set(fields);
+    new Int32Array(this.heap.memory.buffer, this.geometry, fields.length).set(fields);
     return this.geometry;
   }
 
@@ -451,12 +472,15 @@ export class WasmBackend implements Backend {
 
   // Convolution and pooling: im2col + GEMM in the module, split over the threads by output rows.
 
-  private convArgs(kernel: string, g: Conv2dGeometry): { rows: number; patch: number; filter: number; geometry: number; blockRows: number } {
+  private convArgs(kernel: string, g: Conv2dGeometry): { rows: number; patch: number; filter: number; geometry: number; blockRows: number; panelFloats: number } {
     const sizes = checkConvGeometry(kernel, g);
-    const geometry = this.writeGeometry([g.inH, g.inW, g.inC, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, g.outC]);
+    const direct = sizes.patch <= DIRECT_MAX_PATCH && g.outC % 4 === 0 ? 1 : 0;
+    const geometry = this.writeGeometry([g.inH, g.inW, g.inC, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, g.outC, direct]);
     // Panels of about 256 KiB: in L2 beside the GEMM's packed blocks, and many rows per GEMM call.
     const blockRows = Math.max(GEMM_MR, Math.min(4096, Math.floor(PANEL_FLOATS / sizes.patch / GEMM_MR) * GEMM_MR));
-    return { rows: sizes.rows, patch: sizes.patch, filter: sizes.filter, geometry, blockRows };
+    // The direct kernels use the panel for one zero-padded image instead.
+    const panelFloats = Math.max(blockRows * sizes.patch, direct ? this.exports.directPanelFloats(geometry) : 0);
+    return { rows: sizes.rows, patch: sizes.patch, filter: sizes.filter, geometry, blockRows, panelFloats };
   }
 
   private checkSize(kernel: string, name: string, s: WasmStorage, expected: number, meaning: string): void {
@@ -483,7 +507,7 @@ export class WasmBackend implements Backend {
     const per = Math.ceil(Math.ceil(c.rows / GEMM_MR) / threads) * GEMM_MR;
     const tasks: Task[] = [];
     for (let t = 0, r0 = 0; r0 < c.rows; t++, r0 += per) {
-      const panel = this.panelOf(t, c.blockRows * c.patch);
+      const panel = this.panelOf(t, c.panelFloats);
       tasks.push({ fn: 'conv2dForwardRows', args: [xs.ptr, fs.ptr, os.ptr, biasPtr, c.geometry, r0, Math.min(c.rows, r0 + per), panel, c.blockRows, this.scratchOf(t)] });
     }
     this.runTasks(tasks);
@@ -506,7 +530,7 @@ export class WasmBackend implements Backend {
     const rowsPerImage = g.outH * g.outW;
     const tasks: Task[] = [];
     for (let t = 0, n0 = 0; n0 < g.batch; t++, n0 += imagesPer) {
-      const panel = this.panelOf(t, c.blockRows * c.patch);
+      const panel = this.panelOf(t, c.panelFloats);
       const r0 = n0 * rowsPerImage;
       const r1 = Math.min(g.batch, n0 + imagesPer) * rowsPerImage;
       tasks.push({ fn: 'conv2dBackwardInputRows', args: [gs.ptr, fs.ptr, ds.ptr, c.geometry, r0, r1, panel, c.blockRows, this.scratchOf(t)] });
@@ -533,7 +557,7 @@ export class WasmBackend implements Backend {
     const blocks = Math.ceil(c.rows / c.blockRows);
     const chunks = Math.min(FILTER_CHUNKS, blocks);
     if (chunks === 1) {
-      this.exports.conv2dBackwardFilterRows(xs.ptr, gs.ptr, ds.ptr, c.geometry, 0, c.rows, this.panelOf(0, c.blockRows * c.patch), c.blockRows, this.scratchOf(0), accumulate ? 1 : 0);
+      this.exports.conv2dBackwardFilterRows(xs.ptr, gs.ptr, ds.ptr, c.geometry, 0, c.rows, this.panelOf(0, c.panelFloats), c.blockRows, this.scratchOf(0), accumulate ? 1 : 0);
       return;
     }
     const chunkRows = Math.ceil(blocks / chunks) * c.blockRows;
@@ -547,7 +571,7 @@ export class WasmBackend implements Backend {
     const per = Math.ceil(chunkCount / threads);
     const tasks: Task[] = [];
     for (let t = 0, c0 = 0; c0 < chunkCount; t++, c0 += per) {
-      const panel = this.panelOf(t, c.blockRows * c.patch);
+      const panel = this.panelOf(t, c.panelFloats);
       tasks.push({
         fn: 'conv2dBackwardFilterChunks',
         args: [xs.ptr, gs.ptr, partials, c.geometry, c.rows, chunkRows, c0, Math.min(chunkCount, c0 + per), panel, c.blockRows, this.scratchOf(t)],
@@ -579,7 +603,7 @@ export class WasmBackend implements Backend {
     this.runTasks(tasks);
   }
 
-  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage): void {
+  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, g?: Pool2dGeometry): void {
     const fn = 'maxPool2dBackward';
     const gs = this.own(fn, 'dy', dy);
     const ds = this.own(fn, 'dx', dx);
@@ -593,6 +617,17 @@ export class WasmBackend implements Backend {
     const bad = this.exports.maxPoolCheck(as.ptr, as.length, limit);
     if (bad >= 0) {
       throw new RangeError(`${fn}: argmax[${bad}] must index dx (0 … ${limit - 1}), got ${as.i32()[bad]}; was it recorded for an input of this size?`);
+    }
+    if (g !== undefined && windowsDisjoint(fn, g, gs.length, ds.length)) {
+      const geometry = this.writeGeometry([g.inH, g.inW, g.channels, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, 0]);
+      const threads = Math.min(g.batch, this.threadsFor(ds.length * 2));
+      const per = Math.ceil(g.batch / Math.max(1, threads));
+      const tasks: Task[] = [];
+      for (let n0 = 0; n0 < g.batch; n0 += per) {
+        tasks.push({ fn: 'maxPoolBackwardTiled', args: [gs.ptr, as.ptr, ds.ptr, geometry, n0, Math.min(g.batch, n0 + per)] });
+      }
+      this.runTasks(tasks);
+      return;
     }
     ds.f32().fill(0);
     this.exports.maxPoolBackwardRange(gs.ptr, as.ptr, ds.ptr, 0, gs.length);

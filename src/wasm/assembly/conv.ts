@@ -10,6 +10,7 @@
  */
 import { Linear } from './activations';
 import { ACCUMULATE, TRANSPOSE_A, TRANSPOSE_B, gemm } from './gemm';
+import { directFilterRows, directForwardRows } from './conv-direct';
 
 const G_IN_H = 0;
 const G_IN_W = 1;
@@ -218,6 +219,57 @@ export function maxPoolBackwardRange(dy: usize, argmax: usize, dx: usize, i0: i3
   }
 }
 
+/**
+ * Max pooling's backward when the windows do not overlap (stride = pool size, no padding), for images
+ * [n0, n1): every input element is in at most one window, so dx = dy where the element is its window's
+ * recorded winner and 0 elsewhere, written once, four channels per vector; the rows and columns no
+ * window covers (inH − outH·poolH, inW − outW·poolW) are zeroed. No zeroing pass over all of dx and no
+ * scattered read-modify-write, which the general path needs.
+ */
+export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, g: usize, n0: i32, n1: i32): void {
+  const inH = field(g, G_IN_H), inW = field(g, G_IN_W), C = field(g, G_IN_C);
+  const poolH = field(g, G_KH), poolW = field(g, G_KW);
+  const outH = field(g, G_OUT_H), outW = field(g, G_OUT_W);
+  const cv = C & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
+  const zero = f32x4.splat(0);
+  const coveredH = outH * poolH, coveredW = outW * poolW;
+  for (let n = n0; n < n1; n++) {
+    if (coveredW < inW) {
+      for (let y = 0; y < coveredH; y++) memory.fill(dx + (<usize>(((n * inH + y) * inW + coveredW) * C) << 2), 0, <usize>((inW - coveredW) * C) << 2);
+    }
+    if (coveredH < inH) memory.fill(dx + (<usize>((n * inH + coveredH) * inW * C) << 2), 0, <usize>((inH - coveredH) * inW * C) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const o = ((n * outH + oy) * outW + ox) * C;
+        const inBase = ((n * inH + oy * poolH) * inW + ox * poolW) * C;
+        let c = 0;
+        for (; c < cv; c += 4) {
+          const d = v128.load(dy + (<usize>(o + c) << 2));
+          const winner = v128.load(argmax + (<usize>(o + c) << 2));
+          for (let y = 0; y < poolH; y++) {
+            for (let x = 0; x < poolW; x++) {
+              const i = inBase + (y * inW + x) * C + c;
+              const here = i32x4.eq(winner, i32x4.add(i32x4.splat(i), lanes));
+              v128.store(dx + (<usize>i << 2), v128.bitselect(d, zero, here));
+            }
+          }
+        }
+        for (; c < C; c++) {
+          const d = load<f32>(dy + (<usize>(o + c) << 2));
+          const winner = load<i32>(argmax + (<usize>(o + c) << 2));
+          for (let y = 0; y < poolH; y++) {
+            for (let x = 0; x < poolW; x++) {
+              const i = inBase + (y * inW + x) * C + c;
+              store<f32>(dx + (<usize>i << 2), winner == i ? d : 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Σ over rows of x [rows × n] into out [n] (float32, in row order), or added to out when accumulate. */
 export function sumRows(x: usize, out: usize, rows: i32, n: i32, accumulate: bool): void {
   if (!accumulate) memory.fill(out, 0, <usize>n << 2);
@@ -236,11 +288,17 @@ export function sumRows(x: usize, out: usize, rows: i32, n: i32, accumulate: boo
 // blockRows patch rows. Each is one call a thread makes for its share of the work.
 
 const G_OUT_C = 11;
+/** Non-zero when the JS side chose the direct kernels of conv-direct.ts (small patches). */
+const G_DIRECT = 12;
 
 /** out rows [rowStart, rowEnd) = patches · filter + bias. */
 export function conv2dForwardRows(
   x: usize, filter: usize, out: usize, bias: usize, g: usize, rowStart: i32, rowEnd: i32, panel: usize, blockRows: i32, scratch: usize,
 ): void {
+  if (field(g, G_DIRECT) != 0) {
+    directForwardRows(x, filter, out, bias, g, rowStart, rowEnd, panel);
+    return;
+  }
   const outC = field(g, G_OUT_C);
   const patch = field(g, G_KH) * field(g, G_KW) * field(g, G_IN_C);
   for (let r0 = rowStart; r0 < rowEnd; r0 += blockRows) {
@@ -271,6 +329,10 @@ export function conv2dBackwardFilterRows(
   x: usize, dy: usize, dFilter: usize, g: usize, rowStart: i32, rowEnd: i32, panel: usize, blockRows: i32, scratch: usize,
   accumulate: bool,
 ): void {
+  if (field(g, G_DIRECT) != 0) {
+    directFilterRows(x, dy, dFilter, g, rowStart, rowEnd, panel, accumulate);
+    return;
+  }
   const outC = field(g, G_OUT_C);
   const patch = field(g, G_KH) * field(g, G_KW) * field(g, G_IN_C);
   for (let r0 = rowStart; r0 < rowEnd; r0 += blockRows) {

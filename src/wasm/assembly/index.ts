@@ -29,9 +29,10 @@ export function matmulReluMasked(
 export { preluChannels, preluChannelsGrad } from './prelu';
 export { sgdUpdate, adamUpdate, sumAxisF64 } from './optim';
 export {
-  im2colRows, col2imRows, maxPoolImages, maxPoolBackwardRange, maxPoolCheck, sumRows, conv2dForwardRows, conv2dBackwardInputRows, conv2dBackwardFilterRows,
+  im2colRows, col2imRows, maxPoolImages, maxPoolBackwardRange, maxPoolBackwardTiled, maxPoolCheck, sumRows, conv2dForwardRows, conv2dBackwardInputRows, conv2dBackwardFilterRows,
   conv2dBackwardFilterChunks,
 } from './conv';
+export { directPanelFloats } from './conv-direct';
 
 /** First byte after the module's own static data: where the JS allocator may start. */
 export function heapBase(): usize {
