@@ -167,6 +167,36 @@ test('conv2d (valid and same, strides), max and average pooling against central 
   assertGradients((x) => weighted(ops.avgPool2d(x, { poolSize: 3, strides: 2, padding: 'same' })), [distinct]);
 });
 
+test('conv2d with an activation: relu fused gives the bits of conv then relu, others against central differences', () => {
+  // outC 4 takes the direct kernels on wasm (small patch), outC 3 im2col + GEMM.
+  for (const outC of [4, 3]) {
+    const x = rand([2, 6, 6, 2]);
+    const f = rand([3, 3, 2, outC], 0.5);
+    const b = rand([outC], 0.3);
+    for (const padding of ['valid', 'same'] as const) {
+      const run = (fused: boolean) => {
+        const [xv, fv, bv] = [x, f, b].map((t) => requireGrad(tensor(t.toArray() as number[], t.shape)));
+        const y = fused ? ops.conv2d(xv!, fv!, bv!, { padding, activation: 'relu' }) : ops.activate(ops.conv2d(xv!, fv!, bv!, { padding }), 'relu');
+        const values = y.toArray();
+        tidy(() => weighted(y).backward());
+        return { values, grads: [xv!, fv!, bv!].map((t) => t.grad!.toArray()) };
+      };
+      const fused = run(true);
+      const separate = run(false);
+      assert.deepEqual(fused.values, separate.values, `relu values, outC ${outC} ${padding}`);
+      assert.ok((fused.values as number[]).some((v) => v === 0) && (fused.values as number[]).some((v) => v > 0), 'both sides of the kink are exercised');
+      assert.deepEqual(fused.grads, separate.grads, `relu gradients, outC ${outC} ${padding}`);
+    }
+    assertGradients((x, f, b) => weighted(ops.conv2d(x, f, b, { padding: 'same', activation: 'gelu' })), [x, f, b], { maxPerInput: 40 });
+    assertGradients((x, f, b) => weighted(ops.conv2d(x, f, b, { strides: 2, activation: 'elu' })), [x, f, b], { maxPerInput: 40 });
+  }
+  // rrelu in training draws slopes: not fused, and needs its generator.
+  const y = ops.conv2d(rand([1, 4, 4, 1]), rand([3, 3, 1, 4]), null, { activation: 'rrelu', training: true, rng: new Rng(3) });
+  assert.deepEqual(y.shape, [1, 2, 2, 4]);
+  assert.throws(() => ops.conv2d(rand([1, 4, 4, 1]), rand([3, 3, 1, 4]), null, { activation: 'rrelu', training: true }), /needs options.rng/);
+  assert.throws(() => ops.conv2d(rand([1, 4, 4, 1]), rand([3, 3, 1, 4]), null, { activation: 'rleu' as never }), /relu/);
+});
+
 test('gradients accumulate across backward calls until zeroGrad', () => {
   const w = requireGrad(tensor([1, 2, 3]));
   const x = tensor([0.5, -1, 2]);

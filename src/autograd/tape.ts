@@ -182,7 +182,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (retained.has(t)) {
         retained.delete(t);
         const copy = empty(dy.shape, 'float32', dy.backend);
-        dy.backend.affine(dy.storage, 1, 0, copy.storage);
+        dy.backend.copyRange(dy.storage, 0, copy.storage, 0, dy.size);
         const existing = gradOf(t);
         if (existing) {
           accumulateInto(existing, copy);
@@ -209,7 +209,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         // A rule may hand back dy or the same tensor twice; copy so no two slots share storage.
         if (g === dy || used.has(g)) {
           const copy = empty(g.shape, 'float32', g.backend);
-          g.backend.affine(g.storage, 1, 0, copy.storage);
+          g.backend.copyRange(g.storage, 0, copy.storage, 0, g.size);
           g = copy;
         }
         used.add(g);

@@ -287,8 +287,9 @@ export const jsKernels: Kernels = {
     }
   },
 
-  conv2d(x, filter, out, g, bias) {
+  conv2d(x, filter, out, g, bias, activation) {
     conv2dForward(x.f32(), filter.f32(), out.f32(), g, bias?.f32());
+    if (activation && activation.spec.id !== 'linear') this.unary(activation, out, out);
   },
 
   conv2dBackwardInput(dy, filter, dx, g) {

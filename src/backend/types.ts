@@ -124,7 +124,11 @@ export interface Kernels {
   /** One Adam/AdamW update in place, with bias correction for step `step` (1-based). */
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, options: AdamStepOptions): void;
   /** NHWC convolution with an HWIO filter: out[n, oy, ox, co] (+ bias[co]); geometry from conv2dGeometry(). */
-  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage): void;
+  /**
+   * out = act(conv(x, filter) + bias). The activation is optional; a backend may fuse it into the
+   * convolution's epilogue (the wasm backend does for relu) or apply it after.
+   */
+  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: ActivationCall): void;
   /** dx of Σ dy·conv2d(x, filter), overwriting dx. */
   conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void;
   /** dFilter of Σ dy·conv2d(x, filter), overwriting dFilter, or adding to it with accumulate. */

@@ -308,8 +308,9 @@ export class Conv2D extends Layer {
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
-    const z = convOp(x, this.kernel.value, this.bias?.value ?? null, { strides: this.strides, padding: this.padding });
-    return this.activation.id === 'linear' ? z : ops.activate(z, this.activation, ctx);
+    return convOp(x, this.kernel.value, this.bias?.value ?? null, {
+      strides: this.strides, padding: this.padding, activation: this.activation, training: ctx.training, rng: ctx.rng,
+    });
   }
 
   override activationName(): string {

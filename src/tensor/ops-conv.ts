@@ -4,15 +4,24 @@
  * 'same' padding as TensorFlow, pooling strides defaulting to the pool size).
  */
 import { conv2dGeometry, pool2dGeometry } from '../backend/conv.js';
-import type { Padding } from '../backend/conv.js';
+import type { Conv2dGeometry, Padding } from '../backend/conv.js';
 import { record, willRecord } from '../autograd/tape.js';
+import type { Activation, ActivationLike } from '../activations/registry.js';
+import type { Backend } from '../backend/types.js';
+import { activationGrad, isStochasticTraining, resolveAct, type ActivationRunOptions } from './activation-step.js';
+import { activate } from './ops.js';
 import { Tensor, describe, empty } from './tensor.js';
 
-export interface Conv2dOptions {
+export interface Conv2dOptions extends ActivationRunOptions {
   /** One number for both axes or [strideH, strideW] (default 1). */
   readonly strides?: number | readonly [number, number];
   /** 'valid' (default) or 'same'. */
   readonly padding?: Padding;
+  /**
+   * Applied to the output (default none). Where the backward reads the output (relu) it is fused:
+   * the wasm backend applies relu to the sums in registers, so no second pass over the output.
+   */
+  readonly activation?: ActivationLike | Activation | null;
 }
 
 export interface Pool2dOptions {
@@ -30,9 +39,9 @@ function checkFloat(op: string, name: string, t: unknown): Tensor {
 }
 
 /**
- * out = conv(x, filter) + bias for x [n, h, w, ci], filter [kh, kw, ci, co], bias [co].
- * Backward keeps x and the filter: dx from conv2dBackwardInput, dFilter from conv2dBackwardFilter,
- * dBias = Σ dy over batch and pixels.
+ * out = act(conv(x, filter) + bias) for x [n, h, w, ci], filter [kh, kw, ci, co], bias [co].
+ * Backward keeps x and the filter (and the output for a fused activation): dz = act'·dy, then dx from
+ * conv2dBackwardInput, dFilter from conv2dBackwardFilter, dBias = Σ dz over batch and pixels.
  */
 export function conv2d(x: Tensor, filter: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   checkFloat('conv2d', 'x', x);
@@ -42,28 +51,51 @@ export function conv2d(x: Tensor, filter: Tensor, bias?: Tensor | null, options:
   if (filter.backend !== be || (bias && bias.backend !== be)) throw new Error('conv2d: x, filter and bias must live on one backend');
   const g = conv2dGeometry(x.shape, filter.shape, options.strides ?? 1, options.padding ?? 'valid');
   if (bias && bias.size !== g.outC) throw new RangeError(`conv2d: bias must hold ${g.outC} values (one per output channel), got shape [${bias.shape.join(', ')}]`);
-  const out = empty([g.batch, g.outH, g.outW, g.outC], 'float32', be);
-  be.conv2d(x.storage, filter.storage, out.storage, g, bias?.storage);
+  const resolved = resolveAct(options.activation);
+  const act = resolved?.id === 'linear' ? null : resolved;
   const inputs = bias ? [x, filter, bias] : [x, filter];
-  if (!willRecord(inputs)) return out;
-  return record('conv2d', out, inputs, (dy) => {
-    let dx: Tensor | null = null;
-    let df: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (x.requiresGrad) {
-      dx = empty(x.shape, 'float32', be);
-      be.conv2dBackwardInput(dy.storage, filter.storage, dx.storage, g);
-    }
-    if (filter.requiresGrad) {
-      df = empty(filter.shape, 'float32', be);
-      be.conv2dBackwardFilter(x.storage, dy.storage, df.storage, g);
-    }
-    if (bias && bias.requiresGrad) {
-      db = empty(bias.shape, 'float32', be);
-      be.sumAxis(dy.storage, db.storage, 1, g.batch * g.outH * g.outW, g.outC);
-    }
-    return bias ? [dx, df, db] : [dx, df];
-  });
+  const recording = willRecord(inputs);
+  const fused = act !== null && !isStochasticTraining(act, options) && (!recording || act.spec.backwardFrom === 'y');
+  const z = empty([g.batch, g.outH, g.outW, g.outC], 'float32', be);
+  be.conv2d(x.storage, filter.storage, z.storage, g, bias?.storage, fused ? act!.call : undefined);
+  const grads = (dz: Tensor) => convGrads(be, g, x, filter, bias ?? null, dz);
+  if (fused || act === null) {
+    if (!recording) return z;
+    return record('conv2d', z, inputs, (dy) => {
+      if (!act) return grads(dy);
+      const dz = activationGrad(be, act.call, z, z, dy);
+      const result = grads(dz);
+      dz.dispose();
+      return result;
+    });
+  }
+  if (!recording) {
+    // rrelu in training without a tape: z is only a temporary.
+    const y = activate(z, act, options);
+    z.dispose();
+    return y;
+  }
+  // The activation's backward reads z, so z lives until the step's tidy scope ends.
+  return activate(record('conv2d', z, inputs, grads), act, options);
+}
+
+function convGrads(be: Backend, g: Conv2dGeometry, x: Tensor, filter: Tensor, bias: Tensor | null, dz: Tensor): Array<Tensor | null> {
+  let dx: Tensor | null = null;
+  let df: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (x.requiresGrad) {
+    dx = empty(x.shape, 'float32', be);
+    be.conv2dBackwardInput(dz.storage, filter.storage, dx.storage, g);
+  }
+  if (filter.requiresGrad) {
+    df = empty(filter.shape, 'float32', be);
+    be.conv2dBackwardFilter(x.storage, dz.storage, df.storage, g);
+  }
+  if (bias && bias.requiresGrad) {
+    db = empty(bias.shape, 'float32', be);
+    be.sumAxis(dz.storage, db.storage, 1, g.batch * g.outH * g.outW, g.outC);
+  }
+  return bias ? [dx, df, db] : [dx, df];
 }
 
 function checkPoolInput(op: string, x: Tensor): void {

@@ -7,11 +7,12 @@
  * Broadcasting (add/sub/mul/div): equal shapes, a one-element operand, or an operand whose shape (less
  * leading 1s) is a suffix of the other's: the bias row against a batch, a per-channel vector against NHWC.
  */
-import { Activation, toActivation } from '../activations/registry.js';
+import type { Activation } from '../activations/registry.js';
 import type { ActivationLike } from '../activations/registry.js';
 import type { ActivationCall, Backend, BinaryOp, MathOp } from '../backend/types.js';
 import { record, willRecord } from '../autograd/tape.js';
 import { Rng } from './random.js';
+import { activationGrad, isStochasticTraining, resolveAct, type ActivationRunOptions } from './activation-step.js';
 import { Tensor, describe, empty, shapeSize } from './tensor.js';
 import type { Shape } from './tensor.js';
 
@@ -39,7 +40,7 @@ function alloc(shape: Shape, b: Backend): Tensor {
 
 function copyOf(t: Tensor, shape: Shape = t.shape): Tensor {
   const o = alloc(shape, t.backend);
-  t.backend.affine(t.storage, 1, 0, o.storage);
+  t.backend.copyRange(t.storage, 0, o.storage, 0, t.size);
   return o;
 }
 
@@ -293,21 +294,8 @@ export function mean(x: Tensor, axis?: number, keepDims = false): Tensor {
 // ---------------------------------------------------------------------------------------------------
 // Matrix products and activations
 
-function resolveAct(act: ActivationLike | Activation | null | undefined): Activation | null {
-  if (act === null || act === undefined) return null;
-  return act instanceof Activation ? act : toActivation(act);
-}
+export type { ActivationRunOptions };
 
-export interface ActivationRunOptions {
-  /** rrelu draws random slopes in training and uses (lower + upper)/2 otherwise. */
-  readonly training?: boolean;
-  /** The generator for rrelu's slopes in training (required then). */
-  readonly rng?: Rng;
-}
-
-function isStochasticTraining(act: Activation, options: ActivationRunOptions): boolean {
-  return !!act.spec.stochastic && options.training === true;
-}
 
 /**
  * y = f(x) for any activation of the table. Backward keeps y when the spec's backwardFrom is 'y' (relu:
@@ -343,13 +331,6 @@ export function activate(x: Tensor, activation: ActivationLike | Activation, opt
   be.unary(call, x.storage, out.storage);
   if (!willRecord([x])) return out;
   return record(act.id, out, [x], (dy) => [activationGrad(be, call, x, out, dy)]);
-}
-
-function activationGrad(be: Backend, call: ActivationCall, x: Tensor, y: Tensor, dy: Tensor): Tensor {
-  const g = alloc(dy.shape, be);
-  if (call.spec.backwardFrom === 'y') be.unaryGradFromY(call, y.storage, dy.storage, g.storage);
-  else be.unaryGrad(call, x.storage, dy.storage, g.storage);
-  return g;
 }
 
 /** a [m×k] · b [k×n]. Backward keeps both inputs: da = dy·bᵀ, db = aᵀ·dy. */

@@ -472,10 +472,14 @@ export class WasmBackend implements Backend {
 
   // Convolution and pooling: im2col + GEMM in the module, split over the threads by output rows.
 
-  private convArgs(kernel: string, g: Conv2dGeometry): { rows: number; patch: number; filter: number; geometry: number; blockRows: number; panelFloats: number } {
+  private convArgs(
+    kernel: string, g: Conv2dGeometry, fusedRelu = false,
+  ): { rows: number; patch: number; filter: number; geometry: number; blockRows: number; panelFloats: number } {
     const sizes = checkConvGeometry(kernel, g);
     const direct = sizes.patch <= DIRECT_MAX_PATCH && g.outC % 4 === 0 ? 1 : 0;
-    const geometry = this.writeGeometry([g.inH, g.inW, g.inC, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, g.outC, direct]);
+    const geometry = this.writeGeometry([
+      g.inH, g.inW, g.inC, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, g.outC, direct, fusedRelu ? 1 : 0,
+    ]);
     // Panels of about 256 KiB: in L2 beside the GEMM's packed blocks, and many rows per GEMM call.
     const blockRows = Math.max(GEMM_MR, Math.min(4096, Math.floor(PANEL_FLOATS / sizes.patch / GEMM_MR) * GEMM_MR));
     // The direct kernels use the panel for one zero-padded image instead.
@@ -487,9 +491,12 @@ export class WasmBackend implements Backend {
     if (s.length !== expected) throw new RangeError(`${kernel}: ${name} must have ${meaning} = ${expected} elements, got ${s.length}`);
   }
 
-  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage): void {
+  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: ActivationCall): void {
     const fn = 'conv2d';
-    const c = this.convArgs(fn, g);
+    // relu is fused into the epilogue (written into the geometry block); any other activation runs after.
+    const act = activation && activation.spec.id !== 'linear' ? activation : null;
+    const fusedRelu = act?.spec.id === 'relu';
+    const c = this.convArgs(fn, g, fusedRelu);
     const xs = this.own(fn, 'x', x);
     const fs = this.own(fn, 'filter', filter);
     const os = this.own(fn, 'out', out);
@@ -511,6 +518,7 @@ export class WasmBackend implements Backend {
       tasks.push({ fn: 'conv2dForwardRows', args: [xs.ptr, fs.ptr, os.ptr, biasPtr, c.geometry, r0, Math.min(c.rows, r0 + per), panel, c.blockRows, this.scratchOf(t)] });
     }
     this.runTasks(tasks);
+    if (act && !fusedRelu) this.unary(act, out, out);
   }
 
   conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void {

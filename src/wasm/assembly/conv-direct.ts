@@ -8,9 +8,14 @@
  * and writes the choice into the geometry block). Same conventions and results as the im2col path
  * (conv.ts): NHWC input, HWIO filter, taps in (ky, kx, c) order, the bias added after the sum.
  *
+ * relu, the one activation fused here (G_RELU in the geometry block, as in conv.ts), is applied to the
+ * sums in registers before they are stored.
+ *
  * Padding: an image that needs any is first copied, zero-padded, into the caller's panel, so the
  * kernels only ever see interior pixels and have no bounds checks.
  */
+
+import { Relu } from './activations';
 
 const G_IN_H = 0;
 const G_IN_W = 1;
@@ -24,6 +29,7 @@ const G_PAD_LEFT = 8;
 const G_OUT_H = 9;
 const G_OUT_W = 10;
 const G_OUT_C = 11;
+const G_RELU = 13;
 
 @inline function field(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
@@ -87,6 +93,12 @@ function imageSource(x: usize, n: i32, g: usize, panel: usize): usize {
   return bias != 0 ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
 }
 
+/** The stored value: sum + bias, then relu when the layer's activation is fused (Relu.forward). */
+@inline function finish(sum: v128, bias: v128, relu: bool): v128 {
+  const z = f32x4.add(sum, bias);
+  return relu ? changetype<Relu>(0).forward(z, z, z) : z;
+}
+
 @inline function madd(acc: v128, x: v128, w: v128): v128 {
   return f32x4.add(acc, f32x4.mul(x, w));
 }
@@ -97,7 +109,7 @@ function imageSource(x: usize, n: i32, g: usize, panel: usize): usize {
  * offsets come from the table `offsets` (bytes, i32): V8 keeps loop-carried vectors in registers in a
  * single loop, where nested loops made it spill them (2.5× slower, measured).
  */
-function pairSums16(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, tapBytes: usize, c: i32): void {
+function pairSums16(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, tapBytes: usize, c: i32, relu: bool): void {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   let f = filter + (<usize>c << 2);
   for (let t = 0; t < patch; t++, f += tapBytes) {
@@ -114,12 +126,12 @@ function pairSums16(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bia
   }
   const k0 = biasAt(bias, c), k1 = biasAt(bias, c + 4), k2 = biasAt(bias, c + 8), k3 = biasAt(bias, c + 12);
   const pa = oa + (<usize>c << 2), pb = ob + (<usize>c << 2);
-  v128.store(pa, f32x4.add(a0, k0)); v128.store(pa, f32x4.add(a1, k1), 16); v128.store(pa, f32x4.add(a2, k2), 32); v128.store(pa, f32x4.add(a3, k3), 48);
-  v128.store(pb, f32x4.add(b0, k0)); v128.store(pb, f32x4.add(b1, k1), 16); v128.store(pb, f32x4.add(b2, k2), 32); v128.store(pb, f32x4.add(b3, k3), 48);
+  v128.store(pa, finish(a0, k0, relu)); v128.store(pa, finish(a1, k1, relu), 16); v128.store(pa, finish(a2, k2, relu), 32); v128.store(pa, finish(a3, k3, relu), 48);
+  v128.store(pb, finish(b0, k0, relu)); v128.store(pb, finish(b1, k1, relu), 16); v128.store(pb, finish(b2, k2, relu), 32); v128.store(pb, finish(b3, k3, relu), 48);
 }
 
 /** pairSums16 for channels [c, c + 4); b == a sums one pixel twice (the last pixel of a range). */
-function pairSums4(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, tapBytes: usize, c: i32): void {
+function pairSums4(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, tapBytes: usize, c: i32, relu: bool): void {
   let a0 = f32x4.splat(0), b0 = a0;
   let f = filter + (<usize>c << 2);
   for (let t = 0; t < patch; t++, f += tapBytes) {
@@ -129,16 +141,16 @@ function pairSums4(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias
     b0 = madd(b0, v128.load32_splat(b + off), w);
   }
   const k0 = biasAt(bias, c);
-  v128.store(oa + (<usize>c << 2), f32x4.add(a0, k0));
-  v128.store(ob + (<usize>c << 2), f32x4.add(b0, k0));
+  v128.store(oa + (<usize>c << 2), finish(a0, k0, relu));
+  v128.store(ob + (<usize>c << 2), finish(b0, k0, relu));
 }
 
 /** All output channels of the pixels at a and b (b == a: one pixel, written twice to oa == ob). */
-@inline function pixelPair(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, outC: i32): void {
+@inline function pixelPair(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bias: usize, offsets: usize, patch: i32, outC: i32, relu: bool): void {
   const tapBytes = <usize>outC << 2;
   let c = 0;
-  for (; c + 16 <= outC; c += 16) pairSums16(a, b, oa, ob, filter, bias, offsets, patch, tapBytes, c);
-  for (; c < outC; c += 4) pairSums4(a, b, oa, ob, filter, bias, offsets, patch, tapBytes, c);
+  for (; c + 16 <= outC; c += 16) pairSums16(a, b, oa, ob, filter, bias, offsets, patch, tapBytes, c, relu);
+  for (; c < outC; c += 4) pairSums4(a, b, oa, ob, filter, bias, offsets, patch, tapBytes, c, relu);
 }
 
 /** The byte offset of each tap's input from the patch's first float, (ky, kx, c) order, into offsets. */
@@ -149,11 +161,12 @@ function writeTapOffsets(g: usize, rowFloats: i32, offsets: usize): void {
   }
 }
 
-/** out rows [rowStart, rowEnd) (output pixels in NHWC order) = conv(x, filter) + bias. */
+/** out rows [rowStart, rowEnd) (output pixels in NHWC order) = conv(x, filter) + bias [then relu]. */
 export function directForwardRows(x: usize, filter: usize, out: usize, bias: usize, g: usize, rowStart: i32, rowEnd: i32, panel: usize): void {
   const inC = field(g, G_IN_C), strideH = field(g, G_STRIDE_H), strideW = field(g, G_STRIDE_W);
   const outH = field(g, G_OUT_H), outW = field(g, G_OUT_W), outC = field(g, G_OUT_C);
   const patch = field(g, G_KH) * field(g, G_KW) * inC;
+  const relu = field(g, G_RELU) != 0;
   const perImage = outH * outW;
   const rowFloats = rowFloatsOf(g);
   const offsets = panel + (<usize>(paddedFloats(g) + DUMMY_FLOATS) << 2);
@@ -171,10 +184,10 @@ export function directForwardRows(x: usize, filter: usize, out: usize, bias: usi
     while (r < imageEnd) {
       const a = src + (<usize>(oy * strideH * rowFloats + ox * strideW * inC) << 2);
       if (ox + 1 < outW && r + 1 < imageEnd) {
-        pixelPair(a, a + pixelBytes, o, o + outBytes, filter, bias, offsets, patch, outC);
+        pixelPair(a, a + pixelBytes, o, o + outBytes, filter, bias, offsets, patch, outC, relu);
         r += 2; ox += 2; o += outBytes << 1;
       } else {
-        pixelPair(a, a, o, o, filter, bias, offsets, patch, outC);
+        pixelPair(a, a, o, o, filter, bias, offsets, patch, outC, relu);
         r++; ox++; o += outBytes;
       }
       if (ox >= outW) {

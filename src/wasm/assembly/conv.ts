@@ -8,7 +8,7 @@
  * The geometry travels as a block of 12 i32 in linear memory (see GEOMETRY_FIELDS in ../backend.ts),
  * which keeps the exports' signatures short.
  */
-import { Linear } from './activations';
+import { Linear, Relu } from './activations';
 import { ACCUMULATE, TRANSPOSE_A, TRANSPOSE_B, gemm } from './gemm';
 import { directFilterRows, directForwardRows } from './conv-direct';
 
@@ -290,8 +290,10 @@ export function sumRows(x: usize, out: usize, rows: i32, n: i32, accumulate: boo
 const G_OUT_C = 11;
 /** Non-zero when the JS side chose the direct kernels of conv-direct.ts (small patches). */
 const G_DIRECT = 12;
+/** Non-zero when relu is fused into the forward's epilogue (the layer's activation, applied in registers). */
+const G_RELU = 13;
 
-/** out rows [rowStart, rowEnd) = patches · filter + bias. */
+/** out rows [rowStart, rowEnd) = patches · filter + bias, then relu when G_RELU is set. */
 export function conv2dForwardRows(
   x: usize, filter: usize, out: usize, bias: usize, g: usize, rowStart: i32, rowEnd: i32, panel: usize, blockRows: i32, scratch: usize,
 ): void {
@@ -301,10 +303,13 @@ export function conv2dForwardRows(
   }
   const outC = field(g, G_OUT_C);
   const patch = field(g, G_KH) * field(g, G_KW) * field(g, G_IN_C);
+  const relu = field(g, G_RELU) != 0;
   for (let r0 = rowStart; r0 < rowEnd; r0 += blockRows) {
     const rc = min(blockRows, rowEnd - r0);
     im2colRows(x, panel, g, r0, rc);
-    gemm<Linear>(panel, filter, out + (<usize>(r0 * outC) << 2), rc, patch, outC, 0, bias, 0, 0, scratch, 0, 0, 0);
+    const o = out + (<usize>(r0 * outC) << 2);
+    if (relu) gemm<Relu>(panel, filter, o, rc, patch, outC, 0, bias, 0, 0, scratch, 0, 0, 0);
+    else gemm<Linear>(panel, filter, o, rc, patch, outC, 0, bias, 0, 0, scratch, 0, 0, 0);
   }
 }
 
