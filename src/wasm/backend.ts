@@ -98,7 +98,7 @@ function windowsDisjoint(fn: string, g: Pool2dGeometry, dyLength: number, dxLeng
 }
 
 /** The GEMM's register tile (src/wasm/assembly/gemm.ts): threads split products in whole strips. */
-const GEMM_MR = 4;
+const GEMM_MR = 5;
 const GEMM_NR = 8;
 /** Multiply-adds a thread must get before a call is split (a hand-off costs a few microseconds). */
 const MIN_WORK_PER_THREAD = 1 << 18;
