@@ -11,8 +11,8 @@
  * both directions; comparisons are written so that NaN falls through to a branch that propagates it.
  */
 import {
-  PHI_RANGE, clamp, exp, expLow, expm1, expm1Low, gradTimes, isNaN, millsRatio, negAbs, normalDensity, sech2, sigmoid,
-  sigmoidSlope, softplus, splat, tanh,
+  GELU_CENTRAL, PHI_RANGE, centralSlopeTerm, centralTailTimesA, clamp, exp, expLow, expm1, expm1Low, gradTimes, isNaN, millsRatio, negAbs, normalDensity, sech2, sigmoid,
+  sigmoidSlope, softplus, softplusCentral, SOFTPLUS_CENTRAL, splat, tanh,
 } from './vmath';
 
 /**
@@ -120,13 +120,31 @@ const SELU_LAMBDA_ALPHA: f32 = <f32>(<f64>1.0507009873554804934 * <f64>1.6732632
   }
 }
 
-/** p0 = alpha (any non-zero value; a negative alpha makes the exponent positive for x < 0). */
+/**
+ * p0 = alpha (any non-zero value; a negative alpha makes the exponent positive for x < 0). The central
+ * forms take the exponentials of expm1Low and expLow, whose argument x/α must stay below their bounds:
+ * always so for alpha > 0 (x/α <= 0 where the exponential is kept; the lanes x > 0 select x), and for a
+ * negative alpha up to |x| = 64|α|, where CELU is already −α·6e27. Beyond, and for NaN, the full-range
+ * forms; forward and backward select per lane, so that every path gives the same bits (elementwise.ts). The division stays (rather than a hoisted 1/α) because x/α rounds once, and its relative
+ * error is multiplied by |x/α| in e^(x/α).
+ */
 @final export class Celu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    return v128.bitselect(x, f32x4.mul(p0, expm1(f32x4.div(x, p0))), f32x4.gt(x, splat(0)));
+    const full = v128.bitselect(x, f32x4.mul(p0, expm1(f32x4.div(x, p0))), f32x4.gt(x, splat(0)));
+    return v128.bitselect(this.forwardCentral(x, p0, p1), full, this.central(x, p0, p1));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    return gradTimes(dy, v128.bitselect(splat(1), exp(f32x4.div(x, p0)), f32x4.gt(x, splat(0))));
+    const full = gradTimes(dy, v128.bitselect(splat(1), exp(f32x4.div(x, p0)), f32x4.gt(x, splat(0))));
+    return v128.bitselect(this.backwardCentral(x, dy, p0, p1), full, this.central(x, p0, p1));
+  }
+  @inline central(x: v128, p0: v128, p1: v128): v128 {
+    return v128.or(f32x4.le(f32x4.div(x, p0), splat(64)), f32x4.gt(x, splat(0)));
+  }
+  @inline forwardCentral(x: v128, p0: v128, p1: v128): v128 {
+    return v128.bitselect(x, f32x4.mul(p0, expm1Low(f32x4.div(x, p0))), f32x4.gt(x, splat(0)));
+  }
+  @inline backwardCentral(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return gradTimes(dy, v128.bitselect(splat(1), expLow(f32x4.div(x, p0)), f32x4.gt(x, splat(0))));
   }
 }
 
@@ -140,7 +158,8 @@ const SELU_LAMBDA_ALPHA: f32 = <f32>(<f64>1.0507009873554804934 * <f64>1.6732632
     const a = f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE));
     const tail = f32x4.mul(normalDensity(a), millsRatio(a));
     const cdf = v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.gt(x, splat(0)));
-    return f32x4.mul(f32x4.pmax(x, splat(-PHI_RANGE)), cdf);
+    const full = f32x4.mul(f32x4.pmax(x, splat(-PHI_RANGE)), cdf);
+    return v128.bitselect(this.forwardCentral(x, p0, p1), full, this.central(x, p0, p1));
   }
   // Φ(x) + x·φ(x) is φ(a)·(R(a) − a) for x <= 0 and 1 − φ(a)·(R(a) − a) above: one exponential, and
   // the cancellation near x = −0.75, where the derivative crosses zero, happens in R − a, before the
@@ -148,6 +167,22 @@ const SELU_LAMBDA_ALPHA: f32 = <f32>(<f64>1.0507009873554804934 * <f64>1.6732632
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const a = f32x4.pmin(f32x4.abs(x), splat(PHI_RANGE));
     const u = f32x4.mul(normalDensity(a), f32x4.sub(millsRatio(a), a));
+    const full = gradTimes(dy, v128.bitselect(f32x4.sub(splat(1), u), u, f32x4.gt(x, splat(0))));
+    return v128.bitselect(this.backwardCentral(x, dy, p0, p1), full, this.central(x, p0, p1));
+  }
+  // The central forms (|x| <= GELU_CENTRAL: all lanes of typical data): rationals for the Mills ratio
+  // times e^(−a²/2) without the tail's care (vmath.ts), and x·Φ(x) = max(x, 0) − a·Φ(−a), which is −a·T
+  // below zero and x − a·T above, in two operations instead of a select. forward and backward above
+  // take them for these lanes, so every path (the blocks of elementwise.ts, its tail, the GEMM
+  // epilogue) gives the same bits.
+  @inline central(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.le(f32x4.abs(x), splat(GELU_CENTRAL));
+  }
+  @inline forwardCentral(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.sub(f32x4.pmax(x, splat(0)), centralTailTimesA(f32x4.abs(x)));
+  }
+  @inline backwardCentral(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const u = centralSlopeTerm(f32x4.abs(x));
     return gradTimes(dy, v128.bitselect(f32x4.sub(splat(1), u), u, f32x4.gt(x, splat(0))));
   }
 }
@@ -222,11 +257,23 @@ const GELU_TANH_C: f32 = 0.044715;
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
     const bx = f32x4.mul(x, p0);
     const invBeta = splat(1 / f32x4.extract_lane(p0, 0));
-    return v128.bitselect(x, f32x4.mul(softplus(bx), invBeta), f32x4.gt(bx, p1));
+    const full = v128.bitselect(x, f32x4.mul(softplus(bx), invBeta), f32x4.gt(bx, p1));
+    return v128.bitselect(this.forwardCentral(x, p0, p1), full, this.central(x, p0, p1));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     const bx = f32x4.mul(x, p0);
     return gradTimes(dy, v128.bitselect(splat(1), sigmoid(bx), f32x4.gt(bx, p1)));
+  }
+  // The central form, for −SOFTPLUS_CENTRAL <= βx <= min(threshold, SOFTPLUS_CENTRAL): no threshold
+  // select, and e^−|βx| a normal float (softplusCentral). NaN fails both comparisons. forward takes it
+  // for these lanes, so that every path gives the same bits (elementwise.ts).
+  @inline central(x: v128, p0: v128, p1: v128): v128 {
+    const bx = f32x4.mul(x, p0);
+    const upper = f32x4.pmin(p1, splat(SOFTPLUS_CENTRAL));
+    return v128.and(f32x4.le(bx, upper), f32x4.ge(bx, splat(-SOFTPLUS_CENTRAL)));
+  }
+  @inline forwardCentral(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.mul(softplusCentral(f32x4.mul(x, p0)), splat(1 / f32x4.extract_lane(p0, 0)));
   }
 }
 

@@ -126,8 +126,14 @@ function pairSums16(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bia
   }
   const k0 = biasAt(bias, c), k1 = biasAt(bias, c + 4), k2 = biasAt(bias, c + 8), k3 = biasAt(bias, c + 12);
   const pa = oa + (<usize>c << 2), pb = ob + (<usize>c << 2);
-  v128.store(pa, finish(a0, k0, relu)); v128.store(pa, finish(a1, k1, relu), 16); v128.store(pa, finish(a2, k2, relu), 32); v128.store(pa, finish(a3, k3, relu), 48);
-  v128.store(pb, finish(b0, k0, relu)); v128.store(pb, finish(b1, k1, relu), 16); v128.store(pb, finish(b2, k2, relu), 32); v128.store(pb, finish(b3, k3, relu), 48);
+  // One storing branch per case, no value merged after the loop (see the micro-kernel in gemm.ts).
+  if (relu) {
+    v128.store(pa, finish(a0, k0, true)); v128.store(pa, finish(a1, k1, true), 16); v128.store(pa, finish(a2, k2, true), 32); v128.store(pa, finish(a3, k3, true), 48);
+    v128.store(pb, finish(b0, k0, true)); v128.store(pb, finish(b1, k1, true), 16); v128.store(pb, finish(b2, k2, true), 32); v128.store(pb, finish(b3, k3, true), 48);
+  } else {
+    v128.store(pa, finish(a0, k0, false)); v128.store(pa, finish(a1, k1, false), 16); v128.store(pa, finish(a2, k2, false), 32); v128.store(pa, finish(a3, k3, false), 48);
+    v128.store(pb, finish(b0, k0, false)); v128.store(pb, finish(b1, k1, false), 16); v128.store(pb, finish(b2, k2, false), 32); v128.store(pb, finish(b3, k3, false), 48);
+  }
 }
 
 /** pairSums16 for channels [c, c + 4); b == a sums one pixel twice (the last pixel of a range). */

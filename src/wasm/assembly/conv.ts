@@ -174,11 +174,11 @@ export function maxPoolImages(x: usize, out: usize, argmax: usize, g: usize, n0:
           let bestIdx = i32x4.add(i32x4.splat(inBase + c), lanes);
           let best = v128.load(x + (<usize>(inBase + c) << 2));
           for (let y = y0; y < y1; y++) {
-            for (let xx = x0; xx < x1; xx++) {
-              const i = ((n * inH + y) * inW + xx) * C + c;
+            let i = ((n * inH + y) * inW + x0) * C + c;
+            for (let xx = x0; xx < x1; xx++, i += C) {
               const v = v128.load(x + (<usize>i << 2));
-              // v wins when greater, or when it is the first NaN (best still a number).
-              const take = v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+              // v wins when best is still a number and v is not <= best: greater, or the first NaN.
+              const take = v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
               best = v128.bitselect(v, best, take);
               bestIdx = v128.bitselect(i32x4.add(i32x4.splat(i), lanes), bestIdx, take);
             }

@@ -19,6 +19,18 @@
   if (rest > 2) v128.store32_lane(ptr, v, 2, 8);
 }
 
+/**
+ * An activation class may add central forms: central(x, p0, p1), the lanes where they hold, and
+ * forwardCentral/backwardCentral, cheaper than forward/backward there (no clamps, no handling of the
+ * far tails, Inf or NaN; see Gelu, Softplus, Celu). The loops then compute the central form of every vector of a block and store it, and
+ * only when some lane is outside (rare for activations, and any NaN) store the general form over it.
+ * Both are computed from the loaded registers, so `out` may still alias the input. The central form is
+ * computed unconditionally, not in a branch, because V8 (TurboFan) hoists the constants of code that
+ * runs on every iteration out of the loop, and rematerializes those of a conditional block on every
+ * use (three instructions each); and it is used by the single-vector loop too, so that its constants
+ * are live across both loops rather than rebuilt in one of them.
+ */
+
 /** out[i] = f(x[i]) for i < n. */
 @inline export function forwardLoop<Op>(x: usize, out: usize, n: i32, a: f32, b: f32): void {
   const op = changetype<Op>(0);
@@ -32,12 +44,27 @@
     const v1 = v128.load(x + i, 16);
     const v2 = v128.load(x + i, 32);
     const v3 = v128.load(x + i, 48);
+    if (isDefined(op.forwardCentral)) {
+      const inside = v128.and(v128.and(op.central(v0, p0, p1), op.central(v1, p0, p1)), v128.and(op.central(v2, p0, p1), op.central(v3, p0, p1)));
+      v128.store(out + i, op.forwardCentral(v0, p0, p1));
+      v128.store(out + i, op.forwardCentral(v1, p0, p1), 16);
+      v128.store(out + i, op.forwardCentral(v2, p0, p1), 32);
+      v128.store(out + i, op.forwardCentral(v3, p0, p1), 48);
+      if (i32x4.all_true(inside)) continue;
+    }
     v128.store(out + i, op.forward(v0, p0, p1));
     v128.store(out + i, op.forward(v1, p0, p1), 16);
     v128.store(out + i, op.forward(v2, p0, p1), 32);
     v128.store(out + i, op.forward(v3, p0, p1), 48);
   }
-  for (; i < vectors; i += 16) v128.store(out + i, op.forward(v128.load(x + i), p0, p1));
+  for (; i < vectors; i += 16) {
+    const v = v128.load(x + i);
+    if (isDefined(op.forwardCentral)) {
+      v128.store(out + i, op.forwardCentral(v, p0, p1));
+      if (i32x4.all_true(op.central(v, p0, p1))) continue;
+    }
+    v128.store(out + i, op.forward(v, p0, p1));
+  }
   const rest = n & 3;
   if (rest) storeTail(out + i, op.forward(loadTail(x + i, rest), p0, p1), rest);
 }
@@ -47,12 +74,46 @@
   @inline grad(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     return changetype<Op>(0).backward(x, dy, p0, p1);
   }
+  /** Stores dx for four vectors at dx + 0, 16, 32, 48, by the central form where the class has one. */
+  @inline grad4(x0: v128, x1: v128, x2: v128, x3: v128, g0: v128, g1: v128, g2: v128, g3: v128, dx: usize, p0: v128, p1: v128): void {
+    const op = changetype<Op>(0);
+    if (isDefined(op.backwardCentral)) {
+      const inside = v128.and(v128.and(op.central(x0, p0, p1), op.central(x1, p0, p1)), v128.and(op.central(x2, p0, p1), op.central(x3, p0, p1)));
+      v128.store(dx, op.backwardCentral(x0, g0, p0, p1));
+      v128.store(dx, op.backwardCentral(x1, g1, p0, p1), 16);
+      v128.store(dx, op.backwardCentral(x2, g2, p0, p1), 32);
+      v128.store(dx, op.backwardCentral(x3, g3, p0, p1), 48);
+      if (i32x4.all_true(inside)) return;
+    }
+    v128.store(dx, op.backward(x0, g0, p0, p1));
+    v128.store(dx, op.backward(x1, g1, p0, p1), 16);
+    v128.store(dx, op.backward(x2, g2, p0, p1), 32);
+    v128.store(dx, op.backward(x3, g3, p0, p1), 48);
+  }
+  @inline grad1(x: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
+    const op = changetype<Op>(0);
+    if (isDefined(op.backwardCentral)) {
+      v128.store(dx, op.backwardCentral(x, dy, p0, p1));
+      if (i32x4.all_true(op.central(x, p0, p1))) return;
+    }
+    v128.store(dx, op.backward(x, dy, p0, p1));
+  }
 }
 
 /** Adapts an activation's backwardFromY(y, …) to the gradient loop. */
 @final export class FromY<Op> {
   @inline grad(y: v128, dy: v128, p0: v128, p1: v128): v128 {
     return changetype<Op>(0).backwardFromY(y, dy, p0, p1);
+  }
+  @inline grad4(y0: v128, y1: v128, y2: v128, y3: v128, g0: v128, g1: v128, g2: v128, g3: v128, dx: usize, p0: v128, p1: v128): void {
+    const op = changetype<Op>(0);
+    v128.store(dx, op.backwardFromY(y0, g0, p0, p1));
+    v128.store(dx, op.backwardFromY(y1, g1, p0, p1), 16);
+    v128.store(dx, op.backwardFromY(y2, g2, p0, p1), 32);
+    v128.store(dx, op.backwardFromY(y3, g3, p0, p1), 48);
+  }
+  @inline grad1(y: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
+    v128.store(dx, changetype<Op>(0).backwardFromY(y, dy, p0, p1));
   }
 }
 
@@ -73,12 +134,9 @@
     const g1 = v128.load(dy + i, 16);
     const g2 = v128.load(dy + i, 32);
     const g3 = v128.load(dy + i, 48);
-    v128.store(dx + i, g.grad(v0, g0, p0, p1));
-    v128.store(dx + i, g.grad(v1, g1, p0, p1), 16);
-    v128.store(dx + i, g.grad(v2, g2, p0, p1), 32);
-    v128.store(dx + i, g.grad(v3, g3, p0, p1), 48);
+    g.grad4(v0, v1, v2, v3, g0, g1, g2, g3, dx + i, p0, p1);
   }
-  for (; i < vectors; i += 16) v128.store(dx + i, g.grad(v128.load(v + i), v128.load(dy + i), p0, p1));
+  for (; i < vectors; i += 16) g.grad1(v128.load(v + i), v128.load(dy + i), dx + i, p0, p1);
   const rest = n & 3;
   if (rest) storeTail(dx + i, g.grad(loadTail(v + i, rest), loadTail(dy + i, rest), p0, p1), rest);
 }

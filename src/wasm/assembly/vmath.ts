@@ -38,12 +38,12 @@ const EXP_LOW_CLAMP: f32 = -104.5;
 /** Below this, e^x − 1 is −1 in float32; n + 127 = 0 makes the scale +0 and the result exactly −1. */
 const EXPM1_LOW_CLAMP: f32 = -88.0;
 
-// log1p(u) = 2s + 2s³·R(s²), s = u/(2 + u), for u in [0, 1].
-const LOG1P_R0: f32 = 0.333333343;
-const LOG1P_R1: f32 = 0.199998528;
-const LOG1P_R2: f32 = 0.142961785;
-const LOG1P_R3: f32 = 0.108532883;
-const LOG1P_R4: f32 = 0.116121642;
+// log1p(u) = 2s + 2s³·R(s²), s = u/(2 + u), for u in [0, 1]; R of degree 2 in s² ∈ [0, 1/9]
+// (scripts/wasm-fit.ts): log1p within 6.4e−7 relative in float32. Degree 4 (2.5e−9) was far below what
+// softplus, its only user, needs (4e−6); two fewer Horner steps are 12% of softplus's forward.
+const LOG1P_R0: f32 = 0.333338827;
+const LOG1P_R1: f32 = 0.199115351;
+const LOG1P_R2: f32 = 0.163469747;
 
 // Φ(−a) = φ(a)·R(a), R the Mills ratio, as R(a) = t·Q(t − ½) with t = 1/(1 + a/(2√2)) (the variable
 // of Numerical Recipes' erfcc, §6.2): Q is a degree-8 weighted minimax fit of R/t on a ∈ [0, 15]
@@ -60,6 +60,42 @@ const MILLS_Q5: f32 = -0.129111603;
 const MILLS_Q6: f32 = 0.119471736;
 const MILLS_Q7: f32 = 0.0606938824;
 const MILLS_Q8: f32 = -0.0742107704;
+// GELU's central kernels, for |x| <= GELU_CENTRAL (elementwise.ts runs them on a block of sixteen floats
+// when every one is in range, the general form above otherwise). R(a) = P(a)/Q(a) on [0, 5], degrees 3
+// and 4 (scripts/wasm-fit.ts): every coefficient is positive, so the float32 evaluation loses nothing
+// to cancellation, and R is within 2.9e−7 of the exact ratio, relative, with the rounding of Horner's
+// rule and the division. 1/√(2π) is folded in: φ(a)·R(a) = e^(−a²/2)·GELU_P(a)/GELU_Q(a). GELU_N is
+// (P − a·Q)/√(2π), so that φ(a)·(R(a) − a), the derivative's factor, is one rational too; its zero near
+// a = 0.75 then comes from the polynomial directly, not from subtracting a from R after the rounding
+// of the division (float32 error of φ·(R − a): 8e−8 absolute, about three times less than R − a).
+export const GELU_CENTRAL: f32 = 5.0;
+const GELU_P0: f32 = 0.499999970;
+const GELU_P1: f32 = 0.327708513;
+const GELU_P2: f32 = 0.100912541;
+const GELU_P3: f32 = 0.0128677776;
+const GELU_Q1: f32 = 1.45329952;
+const GELU_Q2: f32 = 0.861411929;
+const GELU_Q3: f32 = 0.252268374;
+const GELU_Q4: f32 = 0.0322822779;
+const GELU_N0: f32 = 0.499999970;
+const GELU_N1: f32 = -0.0712337568;
+const GELU_N2: f32 = -0.478870064;
+const GELU_N3: f32 = -0.330785841;
+const GELU_N4: f32 = -0.100640528;
+const GELU_N5: f32 = -0.0128787663;
+// e^(−a²/2) = 2^z, z = −a²·(log2 e)/2 = n + f with |f| <= ½, 2^f by a degree-5 relative minimax
+// polynomial (scripts/wasm-fit.ts, EXP2_C: within 2.3e−7 in float32, Horner). Horner rather than
+// Estrin's order here: the four vectors of a block already overlap, and measured on V8 the shorter
+// chain cost more in spilled registers than it saved (0.55 against 0.67 elements/ns). The rounding of
+// z costs 0.83e−7·|z| relative (z is a product of two rounded factors): 1.5e−6 at a = 5, where GELU is
+// below 1.5e−6 and its tolerance absolute, and under 3e−7 for a <= 2.2, where the tolerance is relative.
+const HALF_LOG2E_NEG: f32 = -0.721347511;
+const EXP2_C0: f32 = 1.00000012;
+const EXP2_C1: f32 = 0.693146944;
+const EXP2_C2: f32 = 0.240221202;
+const EXP2_C3: f32 = 0.0555071346;
+const EXP2_C4: f32 = 0.00967554655;
+const EXP2_C5: f32 = 0.00132764876;
 /** Beyond this |x|, Φ(−|x|) and φ(x) are 0 in float32 (Φ(−15) ≈ 3.7e−51). */
 export const PHI_RANGE: f32 = 15.0;
 const INV_SQRT_2PI: f32 = 0.398942280;
@@ -201,9 +237,7 @@ const INV_SQRT_2PI: f32 = 0.398942280;
 @inline export function log1pUnit(u: v128): v128 {
   const s = f32x4.div(u, f32x4.add(u, splat(2)));
   const w = f32x4.mul(s, s);
-  let r = f32x4.add(f32x4.mul(splat(LOG1P_R4), w), splat(LOG1P_R3));
-  r = f32x4.add(f32x4.mul(r, w), splat(LOG1P_R2));
-  r = f32x4.add(f32x4.mul(r, w), splat(LOG1P_R1));
+  let r = f32x4.add(f32x4.mul(splat(LOG1P_R2), w), splat(LOG1P_R1));
   r = f32x4.add(f32x4.mul(r, w), splat(LOG1P_R0));
   const twoS = f32x4.add(s, s);
   return f32x4.add(twoS, f32x4.mul(f32x4.mul(twoS, w), r));
@@ -217,6 +251,21 @@ const INV_SQRT_2PI: f32 = 0.398942280;
 /** log(1 + e^z) without overflow: max(z, 0) + log1p(e^−|z|). */
 @inline export function softplus(z: v128): v128 {
   return f32x4.add(f32x4.pmax(z, splat(0)), log1pUnit(expLow(negAbs(z))));
+}
+
+/** softplusCentral's bound: e^−87 is a normal float (the smallest is e^−87.34). */
+export const SOFTPLUS_CENTRAL: f32 = 87.0;
+
+/**
+ * softplus for |z| <= SOFTPLUS_CENTRAL: e^−|z| with the one-factor scale 2^n (normal there), no clamp
+ * and no second scaling for subnormal results, which expLow needs for the far tail.
+ */
+@inline export function softplusCentral(z: v128): v128 {
+  const x = negAbs(z);
+  const shifted = f32x4.add(f32x4.mul(x, splat(LOG2E)), splat(ROUND_MAGIC_BIAS_127));
+  const n = f32x4.sub(shifted, splat(ROUND_MAGIC_BIAS_127));
+  const e = f32x4.mul(expReduced(reduce(x, n)), i32x4.shl(shifted, 23));
+  return f32x4.add(f32x4.pmax(z, splat(0)), log1pUnit(e));
 }
 
 /**
@@ -281,4 +330,46 @@ const INV_SQRT_2PI: f32 = 0.398942280;
 /** The standard normal density φ(a) for a = min(|x|, PHI_RANGE), relative to the result into the tail. */
 @inline export function normalDensity(a: v128): v128 {
   return expSum(halfSquareHi(a), halfSquareLo(a), INV_SQRT_2PI);
+}
+
+/**
+ * e^(−a²/2)·top/bottom for 0 <= a <= GELU_CENTRAL, bottom > 0. No clamp: z >= −18.1, so 2^n is a
+ * normal float and so is e^(−a²/2). The order of the last products is the fastest measured.
+ */
+@inline function gaussianTimes(a: v128, top: v128, bottom: v128): v128 {
+  const z = f32x4.mul(f32x4.mul(a, a), splat(HALF_LOG2E_NEG));
+  const shifted = f32x4.add(z, splat(ROUND_MAGIC_BIAS_127));
+  const f = f32x4.sub(z, f32x4.sub(shifted, splat(ROUND_MAGIC_BIAS_127)));
+  let c = f32x4.add(f32x4.mul(f, splat(EXP2_C5)), splat(EXP2_C4));
+  c = f32x4.add(f32x4.mul(f, c), splat(EXP2_C3));
+  c = f32x4.add(f32x4.mul(f, c), splat(EXP2_C2));
+  c = f32x4.add(f32x4.mul(f, c), splat(EXP2_C1));
+  c = f32x4.add(f32x4.mul(f, c), splat(EXP2_C0));
+  return f32x4.div(f32x4.mul(f32x4.mul(c, i32x4.shl(shifted, 23)), top), bottom);
+}
+
+/** Q(a) of the central GELU rationals (Horner: the four vectors of a block give the parallelism). */
+@inline function geluQ(a: v128): v128 {
+  let q = f32x4.add(f32x4.mul(a, splat(GELU_Q4)), splat(GELU_Q3));
+  q = f32x4.add(f32x4.mul(a, q), splat(GELU_Q2));
+  q = f32x4.add(f32x4.mul(a, q), splat(GELU_Q1));
+  return f32x4.add(f32x4.mul(a, q), splat(1));
+}
+
+/** a·Φ(−a) = a·φ(a)·R(a) for 0 <= a <= GELU_CENTRAL, relative to the result. */
+@inline export function centralTailTimesA(a: v128): v128 {
+  let p = f32x4.add(f32x4.mul(a, splat(GELU_P3)), splat(GELU_P2));
+  p = f32x4.add(f32x4.mul(a, p), splat(GELU_P1));
+  p = f32x4.add(f32x4.mul(a, p), splat(GELU_P0));
+  return gaussianTimes(a, f32x4.mul(a, p), geluQ(a));
+}
+
+/** φ(a)·(R(a) − a) for 0 <= a <= GELU_CENTRAL (absolute error 8e−8 near its zero at a ≈ 0.75). */
+@inline export function centralSlopeTerm(a: v128): v128 {
+  let n = f32x4.add(f32x4.mul(a, splat(GELU_N5)), splat(GELU_N4));
+  n = f32x4.add(f32x4.mul(a, n), splat(GELU_N3));
+  n = f32x4.add(f32x4.mul(a, n), splat(GELU_N2));
+  n = f32x4.add(f32x4.mul(a, n), splat(GELU_N1));
+  n = f32x4.add(f32x4.mul(a, n), splat(GELU_N0));
+  return gaussianTimes(a, n, geluQ(a));
 }
