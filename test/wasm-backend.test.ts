@@ -262,3 +262,47 @@ describe('wasm backend: prelu', () => {
     assert.throws(() => backend.preluGrad(x, s, 2, x, x, backend.allocate(1, 'float32')), /dSlopes must hold one value per channel \(2\), got 1/);
   });
 });
+
+describe('wasm backend: reductions (norms and the monitor)', () => {
+  const js = new JsBackend();
+  test('sumSquares, squaredDistance and absMax agree with the JS reference at every length and tail', () => {
+    const rng = new Rng(5);
+    for (const n of [0, 1, 3, 4, 7, 8, 9, 31, 1000, 4099]) {
+      const a = randomValues(rng, n, 30);
+      const b = randomValues(rng, n, 30);
+      const [wa, wb, ja, jb] = [filled(backend, a), filled(backend, b), filled(js, a), filled(js, b)];
+      const close = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(y)), `${what} n=${n}: ${x} vs ${y}`);
+      close(backend.sumSquares(wa), js.sumSquares(ja), 'sumSquares');
+      close(backend.squaredDistance(wa, wb), js.squaredDistance(ja, jb), 'squaredDistance');
+      assert.equal(backend.absMax(wa), js.absMax(ja), `absMax n=${n}`);
+      [wa, wb].forEach((s) => backend.release(s));
+    }
+  });
+
+  test('absMax: NaN anywhere gives NaN, ±Inf gives Inf, −0 and empty give 0', () => {
+    for (const at of [0, 5, 8, 12]) {
+      const v = new Float32Array(13).fill(1);
+      v[at] = NaN;
+      const s = filled(backend, v);
+      assert.ok(Number.isNaN(backend.absMax(s)), `NaN at ${at}`);
+      v[at] = -Infinity;
+      s.f32().set(v);
+      assert.equal(backend.absMax(s), Infinity, `-Inf at ${at}`);
+      backend.release(s);
+    }
+    const z = filled(backend, [-0, 0, -0]);
+    assert.ok(Object.is(backend.absMax(z), 0));
+    backend.release(z);
+    assert.equal(js.absMax(filled(js, [])), 0);
+  });
+
+  test('squaredDistance takes the difference in float64, and refuses mismatched lengths', () => {
+    // 1 and 1 + 2^-23 differ by one float32 ulp: the distance is exactly 2^-46.
+    const a = filled(backend, [1, 1, 1, 1, 1]);
+    const b = filled(backend, [1, 1, 1, 1, 1 + 2 ** -23]);
+    assert.equal(backend.squaredDistance(a, b), 2 ** -46);
+    const c = filled(backend, [1, 2]);
+    assert.throws(() => backend.squaredDistance(a, c), /squaredDistance: b must have/);
+    [a, b, c].forEach((s) => backend.release(s));
+  });
+});

@@ -187,6 +187,29 @@ export const jsKernels: Kernels = {
     return s;
   },
 
+  squaredDistance(a, b) {
+    const u = a.f32();
+    const v = b.f32();
+    if (u.length !== v.length) throw new RangeError(`squaredDistance: a and b must have one length, got ${u.length} and ${v.length}`);
+    let s = 0;
+    for (let i = 0; i < u.length; i++) {
+      const d = u[i]! - v[i]!;
+      s += d * d;
+    }
+    return s;
+  },
+
+  absMax(x) {
+    const a = x.f32();
+    let m = 0;
+    for (let i = 0; i < a.length; i++) {
+      const v = Math.abs(a[i]!);
+      if (v !== v) return NaN;
+      if (v > m) m = v;
+    }
+    return m;
+  },
+
   copyRange(src, srcOffset, dst, dstOffset, length) {
     if (src.dtype === 'int32') dst.i32().set(src.i32().subarray(srcOffset, srcOffset + length), dstOffset);
     else dst.f32().set(src.f32().subarray(srcOffset, srcOffset + length), dstOffset);
@@ -381,6 +404,8 @@ export class JsBackend implements Backend {
   sumAxis = jsKernels.sumAxis;
   broadcastAxis = jsKernels.broadcastAxis;
   sumSquares = jsKernels.sumSquares;
+  squaredDistance = jsKernels.squaredDistance;
+  absMax = jsKernels.absMax;
   copyRange = jsKernels.copyRange;
   softmaxCrossEntropy = jsKernels.softmaxCrossEntropy;
   softmaxCrossEntropyGrad = jsKernels.softmaxCrossEntropyGrad;

@@ -106,6 +106,10 @@ export interface Kernels {
   broadcastAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, scale: number, accumulate?: boolean): void;
   /** Σ x[i]² in float64 (global gradient norms). */
   sumSquares(x: Storage): number;
+  /** Σ (a[i] − b[i])² in float64, a and b of one length (the size of an update, for the monitor). */
+  squaredDistance(a: Storage, b: Storage): number;
+  /** max |x[i]|: NaN when some value is NaN, Inf when some is infinite, 0 when x is empty. */
+  absMax(x: Storage): number;
   /** dst[dstOffset + i] = src[srcOffset + i] for i < length (batch assembly, predict). */
   copyRange(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, length: number): void;
   /**

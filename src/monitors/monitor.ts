@@ -30,55 +30,13 @@ declare module '../nn/model.js' {
   }
 }
 
-export const MONITOR_DEFAULTS = { every: 20, bins: 20, reservoirSize: 8_192, seed: 0, probeAtInit: 128 } as const;
+// reservoirSize: the cost of a monitored step is mostly reservoir replacements (Algorithm L takes about
+// k·ln(1 + m/n) of m new values when n were seen), so it scales with k; see MonitorOptions.reservoirSize.
+export const MONITOR_DEFAULTS = { every: 20, bins: 20, reservoirSize: 2_048, seed: 0, probeAtInit: 128 } as const;
 
-/** Σ v² of a tensor's values, with four accumulators so the additions pipeline. */
+/** Σ v² of a tensor's values (float64, in the backend). */
 function sumSquares(t: Tensor): number {
-  const v = t.view() as Float32Array;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = v.length;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const a = v[i]!;
-    const b = v[i + 1]!;
-    const c = v[i + 2]!;
-    const d = v[i + 3]!;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (; i < n; i++) s0 += v[i]! * v[i]!;
-  return s0 + s1 + s2 + s3;
-}
-
-/** ‖after − before‖² and ‖before‖² in one pass over both. */
-function deltaAndNorm(before: Float32Array, after: Float32Array): { delta: number; norm: number } {
-  let d0 = 0;
-  let d1 = 0;
-  let n0 = 0;
-  let n1 = 0;
-  const n = before.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const b0 = before[i]!;
-    const b1 = before[i + 1]!;
-    const e0 = after[i]! - b0;
-    const e1 = after[i + 1]! - b1;
-    d0 += e0 * e0;
-    d1 += e1 * e1;
-    n0 += b0 * b0;
-    n1 += b1 * b1;
-  }
-  if (i < n) {
-    const e = after[i]! - before[i]!;
-    d0 += e * e;
-    n0 += before[i]! * before[i]!;
-  }
-  return { delta: d0 + d1, norm: n0 + n1 };
+  return t.backend.sumSquares(t.storage);
 }
 
 interface StepSums {
@@ -128,9 +86,6 @@ export class FitMonitor implements TrainingObserver {
   private full = false;
   private previousOutput: Tensor | null = null;
   private retained: Array<Tensor | null> = [];
-  /** The parameters before a monitored step's update, in buffers reused from step to step. */
-  private readonly snapshot: Float32Array[][];
-  private snapshotTaken = false;
   private elapsed = 0;
 
   constructor(model: Sequential, options: MonitorOptions, inputs: Float32Array) {
@@ -144,7 +99,6 @@ export class FitMonitor implements TrainingObserver {
     this.reported = reportedLayers(model);
     this.byIndex = new Map(this.reported.map((r, i) => [r.layerIndex, i]));
     this.params = this.reported.map((r) => r.paramLayers.flatMap((i) => model.layers[i]!.parameters()));
-    this.snapshot = this.params.map((ps) => ps.map((p) => new Float32Array(p.size)));
     this.resetEpoch();
   }
 
@@ -192,10 +146,10 @@ export class FitMonitor implements TrainingObserver {
         const r = this.reported[k]!;
         // An activation layer's input is its pre-activation; a fused dense/conv activation only shows y.
         const z = acc.saturates && r.inputIsPreActivation && this.previousOutput ? (this.previousOutput.view() as Float32Array) : null;
-        acc.observe(y, output.shape[0]!, z);
+        acc.observe(y, output.shape[0]!, z, output.backend.absMax(output.storage));
         if (requiresGrad(output)) this.retained[k] = retainGrad(output);
       } else {
-        acc.track(y);
+        acc.track(y, output.backend.absMax(output.storage));
       }
     }
     this.previousOutput = output;
@@ -228,23 +182,22 @@ export class FitMonitor implements TrainingObserver {
       }
     });
     this.retained = [];
-    this.params.forEach((ps, k) => ps.forEach((p, j) => this.snapshot[k]![j]!.set(p.value.view() as Float32Array)));
-    this.snapshotTaken = true;
     this.elapsed += performance.now() - t0;
   }
 
-  afterUpdate(): void {
-    if (!this.full || !this.snapshotTaken) return;
+  afterUpdate(before: (p: Parameter) => Tensor | undefined): void {
+    if (!this.full) return;
     const t0 = performance.now();
     this.params.forEach((ps, k) => {
       if (!ps.length) return;
       let delta = 0;
       let norm = 0;
-      ps.forEach((p, j) => {
-        const r = deltaAndNorm(this.snapshot[k]![j]!, p.value.view() as Float32Array);
-        delta += r.delta;
-        norm += r.norm;
-      });
+      for (const p of ps) {
+        const old = before(p);
+        if (!old) return;
+        delta += p.value.backend.squaredDistance(old.storage, p.value.storage);
+        norm += sumSquares(old);
+      }
       const sums = this.sums[k]!;
       // A zero weight matrix has no relative update; it is left out of the mean rather than made Inf.
       if (norm > 0) {
@@ -252,7 +205,6 @@ export class FitMonitor implements TrainingObserver {
         sums.updateSteps++;
       }
     });
-    this.snapshotTaken = false;
     this.elapsed += performance.now() - t0;
   }
 

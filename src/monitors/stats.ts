@@ -118,10 +118,11 @@ export class ActivationAccumulator {
 
   /**
    * The cheap pass, for every batch: which units were ever active, which stayed constant, the largest
-   * |output| and the non-finite count. `y` holds rows of `units` values. Returns true when every value
-   * was finite.
+   * |output| and the non-finite count. `y` holds rows of `units` values; `absMax`, when the caller has
+   * it, is max |y| as a backend computed it (NaN or ±Inf when some value is not finite). Returns true when
+   * every value was finite.
    */
-  track(y: Float32Array): boolean {
+  track(y: Float32Array, absMax?: number): boolean {
     const units = this.units;
     const rows = y.length / units;
     if (rows === 0) return true;
@@ -132,6 +133,11 @@ export class ActivationAccumulator {
     if (this.inactiveCount > 0) this.inactiveCount = dropWhere(y, rows, units, this.inactive, this.inactiveCount, this.deadValue!, null);
     if (this.unvariedCount > 0) this.unvariedCount = dropWhere(y, rows, units, this.unvaried, this.unvariedCount, 0, this.first);
     this.trackedRows += rows;
+    // A backend's absMax (one SIMD pass in wasm) answers the common case, all values finite.
+    if (absMax !== undefined && Number.isFinite(absMax)) {
+      if (absMax > this.maxAbs) this.maxAbs = absMax;
+      return true;
+    }
     let maxAbs = this.maxAbs;
     let sum = 0;
     for (let i = 0; i < y.length; i++) {
@@ -160,8 +166,8 @@ export class ActivationAccumulator {
    * distribution, for a batch of `samples` samples. `z` is the pre-activation, same layout, when the
    * caller has it.
    */
-  observe(y: Float32Array, samples: number, z: Float32Array | null = null): void {
-    const allFinite = this.track(y);
+  observe(y: Float32Array, samples: number, z: Float32Array | null = null, absMax?: number): void {
+    const allFinite = this.track(y, absMax);
     const n = y.length;
     this.samples += samples;
     this.distValues += n;

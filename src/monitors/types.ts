@@ -171,7 +171,10 @@ export interface MonitorOptions {
   readonly every?: number;
   readonly bins?: number;
   readonly range?: readonly [number, number];
-  /** Values kept per layer and epoch for percentiles (default 8,192). */
+  /**
+   * Values kept per layer and epoch for percentiles (default 2,048: a quantile's standard error is then
+   * about 1 percentile point, and each monitored step replaces a quarter as many values as 8,192 would).
+   */
   readonly reservoirSize?: number;
   /**
    * Samples of the training inputs inspected before the first step, stored in `history.monitorInit`

@@ -89,8 +89,11 @@ export interface TrainingObserver {
   layerOutput?(layerIndex: number, output: Tensor): void;
   /** After backward, before the update: the parameters' gradients are readable. Skipped when the loss is not finite. */
   afterBackward?(): void;
-  /** After the optimizer update, before the gradients are cleared. */
-  afterUpdate?(): void;
+  /**
+   * After the optimizer update, before the gradients are cleared. `before` gives a parameter's values as
+   * they were before this update (the model's own snapshot, the one it restores after a non-finite loss).
+   */
+  afterUpdate?(before: (p: Parameter) => Tensor | undefined): void;
   /** At each epoch's end, before the callbacks' onEpochEnd. */
   epochEnd?(epoch: number, logs: Logs, history: History): void | Promise<void>;
   trainEnd?(history: History): void | Promise<void>;
@@ -170,6 +173,7 @@ export class Sequential {
   private metrics: MetricId[] = [];
   private readonly trainRng: Rng;
   private backup: Tensor[] | null = null;
+  private backupOf: Map<Parameter, Tensor> | null = null;
   private disposed = false;
 
   constructor(options: SequentialOptions) {
@@ -440,7 +444,7 @@ export class Sequential {
     observer?.afterBackward?.();
     this.saveBackup();
     optimizer.step(params);
-    observer?.afterUpdate?.();
+    observer?.afterUpdate?.((p) => this.backupOf?.get(p));
     optimizer.zeroGrad(params);
     const perSample = this.lossId === 'softmax_cross_entropy' ? count : count * shapeSize(this.outputShape);
     return { loss, correct, count: this.lossId === 'binary_cross_entropy' ? perSample : count };
@@ -451,6 +455,7 @@ export class Sequential {
     if (!this.backup) {
       // Snapshots belong to the model, not to any tidy scope the caller has open.
       this.backup = ws.map((p) => keep(empty(p.shape, 'float32', p.value.backend)));
+      this.backupOf = new Map(ws.map((p, i) => [p, this.backup![i]!]));
     }
     ws.forEach((p, i) => p.value.backend.copyRange(p.value.storage, 0, this.backup![i]!.storage, 0, p.size));
   }
@@ -660,6 +665,7 @@ export class Sequential {
     this.optimizer?.dispose();
     for (const t of this.backup ?? []) t.dispose();
     this.backup = null;
+    this.backupOf = null;
     this.disposed = true;
   }
 }

@@ -45,6 +45,9 @@ export interface KernelExports {
   sumAxisF64(x: number, out: number, outer: number, n: number, inner: number, accumulate: number, acc: number): void;
   maxPoolCheck(argmax: number, count: number, limit: number): number;
   directPanelFloats(g: number): number;
+  sumSquaresF64(x: number, n: number): number;
+  squaredDistanceF64(a: number, b: number, n: number): number;
+  absMaxF32(x: number, n: number): number;
   sgdUpdate(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
   adamUpdate(
     param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, omb1: number, omb2: number,
@@ -438,6 +441,25 @@ export class WasmBackend implements Backend {
       this.accumulator = this.heap.allocateWorkspace(inner * 2);
     }
     this.exports.sumAxisF64(xs.ptr, os.ptr, outer, n, inner, accumulate ? 1 : 0, this.accumulator.ptr);
+  }
+
+  // Reductions (norms for clipping and the monitor): float64 sums in the module.
+
+  sumSquares(x: Storage): number {
+    const xs = this.own('sumSquares', 'x', x);
+    return this.exports.sumSquaresF64(xs.ptr, xs.length);
+  }
+
+  squaredDistance(a: Storage, b: Storage): number {
+    const as = this.own('squaredDistance', 'a', a);
+    const bs = this.own('squaredDistance', 'b', b);
+    this.sameLength('squaredDistance', 'b', bs, 'a', as);
+    return this.exports.squaredDistanceF64(as.ptr, bs.ptr, as.length);
+  }
+
+  absMax(x: Storage): number {
+    const xs = this.own('absMax', 'x', x);
+    return this.exports.absMaxF32(xs.ptr, xs.length);
   }
 
   // Optimizer steps: float64 arithmetic in the reference's order, so the same bits as the js backend.

@@ -56,7 +56,7 @@ function instantiate(
   const exports = instance.exports as unknown as KernelExports & Record<string, unknown>;
   for (const name of [
     'heapBase', 'gemmScratchBytes', 'preluChannels', 'preluChannelsGrad', 'conv2dForwardRows', 'conv2dBackwardInputRows',
-    'conv2dBackwardFilterRows', 'conv2dBackwardFilterChunks', 'maxPoolImages', 'maxPoolBackwardRange', 'maxPoolBackwardTiled', 'directPanelFloats', 'maxPoolCheck', 'sumRows',
+    'conv2dBackwardFilterRows', 'conv2dBackwardFilterChunks', 'maxPoolImages', 'maxPoolBackwardRange', 'maxPoolBackwardTiled', 'directPanelFloats', 'sumSquaresF64', 'squaredDistanceF64', 'absMaxF32', 'maxPoolCheck', 'sumRows',
     'sumAxisF64', 'sgdUpdate', 'adamUpdate',
   ] as const) {
     if (typeof exports[name] !== 'function') {

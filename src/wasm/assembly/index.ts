@@ -28,6 +28,7 @@ export function matmulReluMasked(
 }
 export { preluChannels, preluChannelsGrad } from './prelu';
 export { sgdUpdate, adamUpdate, sumAxisF64 } from './optim';
+export { sumSquaresF64, squaredDistanceF64, absMaxF32 } from './reduce';
 export {
   im2colRows, col2imRows, maxPoolImages, maxPoolBackwardRange, maxPoolBackwardTiled, maxPoolCheck, sumRows, conv2dForwardRows, conv2dBackwardInputRows, conv2dBackwardFilterRows,
   conv2dBackwardFilterChunks,
