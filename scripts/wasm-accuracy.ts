@@ -75,7 +75,8 @@ const backend = createWasmBackendSync();
 
 const variants: Array<[string, Record<string, number>]> = [];
 for (const spec of ACTIVATIONS) variants.push([spec.id, {}]);
-variants.push(['leaky_relu', { alpha: 0.2 }], ['leaky_relu', { alpha: 0 }], ['elu', { alpha: 0.5 }], ['celu', { alpha: 2 }],
+variants.push(['leaky_relu', { alpha: 0.2 }], ['leaky_relu', { alpha: 0 }], ['leaky_relu', { alpha: 1 }], ['leaky_relu', { alpha: 1.5 }],
+  ['leaky_relu', { alpha: -0.5 }], ['leaky_relu', { alpha: 2 ** -149 }], ['elu', { alpha: 0.5 }], ['celu', { alpha: 2 }],
   ['celu', { alpha: -1 }], ['softplus', { beta: 2, threshold: 10 }], ['thresholded_relu', { theta: 0.5 }], ['rrelu', { lower: 0.1, upper: 0.3 }]);
 
 const rows: string[][] = [];

@@ -293,6 +293,42 @@ test('the two backends agree with each other on every activation', async () => {
   }
 });
 
+test('the two backends agree on the leaky rows for every kind of slope, where each input sits in an array', async () => {
+  // The wasm kernels take one loop for slopes in (0, 1] and another for the rest (0, above 1,
+  // negative); the specials sit at every offset of a block of 16 and in the tail.
+  const js = await backendInstance('js');
+  const wasm = await backendInstance('wasm');
+  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 2 ** -126, -(2 ** -126), 3.4e38, -3.4e38, 1, -1, 0.5, -2];
+  const xs = Float32Array.from({ length: 16 * specials.length + 3 }, (_, i) => specials[(i + (i >> 4)) % specials.length]!);
+  const dy = Float32Array.from(xs, (_, i) => [1, -0.5, Infinity, -Infinity, NaN, 3][i % 6]!);
+  const cases: Array<[string, Record<string, number>]> = [
+    ['leaky_relu', { alpha: 0.01 }], ['leaky_relu', { alpha: 1 }], ['leaky_relu', { alpha: 2 ** -149 }], ['leaky_relu', { alpha: 0 }],
+    ['leaky_relu', { alpha: 1.5 }], ['leaky_relu', { alpha: -0.5 }], ['prelu', { alpha: 0.25 }], ['rrelu', { lower: 0.5, upper: 2 }],
+  ];
+  for (const [id, given] of cases) {
+    const spec = getSpec(id);
+    const call = { spec, params: resolveParams(spec, given) };
+    const run = (b: typeof js) => {
+      const [x, g, y, dx] = [0, 1, 2, 3].map(() => b.allocate(xs.length, 'float32'));
+      x!.f32().set(xs);
+      g!.f32().set(dy);
+      b.unary(call, x!, y!);
+      b.unaryGrad(call, x!, g!, dx!);
+      const out = { y: y!.f32().slice(), dx: dx!.f32().slice() };
+      for (const s of [x!, g!, y!, dx!]) b.release(s);
+      return out;
+    };
+    const a = run(js);
+    const w = run(wasm);
+    for (let i = 0; i < xs.length; i++) {
+      const where = `${id} ${JSON.stringify(given)} at ${xs[i]} (index ${i}), dy ${dy[i]}`;
+      assert.ok(close(w.y[i]!, a.y[i]!, 2 * VALUE_REL, 2 * ABS), `f ${where}: wasm ${w.y[i]}, js ${a.y[i]}`);
+      if (a.y[i] === 0) assert.ok(Object.is(w.y[i], a.y[i]), `sign of zero, f ${where}: wasm ${w.y[i]}, js ${a.y[i]}`);
+      assert.ok(close(w.dx[i]!, a.dx[i]!, 2 * GRAD_REL, 2 * ABS), `dx ${where}: wasm ${w.dx[i]}, js ${a.dx[i]}`);
+    }
+  }
+});
+
 test('backwardFromOutput gives what backward gives, for every activation whose derivative reads y', () => {
   const x = Float32Array.from({ length: 257 }, (_, i) => (i - 128) / 16);
   const dy = Float32Array.from(x, (_, i) => 1 + (i % 5) / 4);

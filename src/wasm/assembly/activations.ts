@@ -14,6 +14,7 @@ import {
   GELU_CENTRAL, PHI_RANGE, centralSlopeTerm, centralTailTimesA, clamp, exp, expLow, expm1, expm1Low, gradTimes, isNaN, millsRatio, negAbs, normalDensity, sech2, sigmoid,
   sigmoidSlope, softplus, softplusCentral, SOFTPLUS_CENTRAL, splat, tanh,
 } from './vmath';
+import { FromX, forwardLoop, gradLoop } from './elementwise';
 
 /**
  * dy where `pass` holds, 0 elsewhere, x's own NaN where x is NaN: the gradient of the piecewise-linear
@@ -22,6 +23,16 @@ import {
  */
 @inline function gatedGrad(x: v128, dy: v128, pass: v128): v128 {
   return v128.or(v128.and(dy, pass), v128.and(x, isNaN(x)));
+}
+
+/**
+ * The lanes where 0 < v < bound (a positive constant), from integer compares of the bits, which take
+ * any of the four vector pipes where float compares share two with add, min and max (see HardSwish):
+ * positive floats order as their bits, negative ones (−0 included) are negative integers, and a NaN
+ * is outside (above bound's bits, or negative).
+ */
+@inline function openFromZero(v: v128, bound: f32): v128 {
+  return v128.and(i32x4.gt_s(v, i32x4.splat(0)), i32x4.lt_s(v, i32x4.splat(reinterpret<i32>(bound))));
 }
 
 /** x > 0 ? x : slope·x. NaN and −0 go to the slope branch, as in the reference. */
@@ -53,11 +64,55 @@ import {
     return f32x4.pmin(v128.andnot(x, f32x4.le(x, splat(0))), splat(6));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    return gatedGrad(x, dy, v128.and(f32x4.gt(x, splat(0)), f32x4.lt(x, splat(6))));
+    return gatedGrad(x, dy, openFromZero(x, 6));
   }
   @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
-    return gatedGrad(y, dy, v128.and(f32x4.gt(y, splat(0)), f32x4.lt(y, splat(6))));
+    return gatedGrad(y, dy, openFromZero(y, 6));
   }
+}
+
+const TWO_TO_100: f32 = 1.2676506002282294e30;
+
+/**
+ * Leaky ReLU for a slope 0 < α <= 1 (p0), which covers the defaults (leaky_relu 0.01, prelu 0.25, rrelu
+ * 0.23), in as many vector operations as relu: the loops take it for such slopes (leakyForwardArray),
+ * the general forms above for the others. Its forward gives the general form's bits in every lane, so
+ * the GEMM epilogue, which keeps the general form, agrees with the separate kernel.
+ */
+@final export class LeakyUnitSlope {
+  // pmax(αx, x) = αx < x ? x : αx. For x > 0, αx <= x (α <= 1, and rounding is monotonic): x, or an αx
+  // equal to it; for x <= 0 (−0 included) αx >= x: αx; NaN compares false: αx, NaN as in the general
+  // form. α > 0 matters: with α = 0, x = +Inf would give 0·Inf = NaN.
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return f32x4.pmax(f32x4.mul(x, p0), x);
+  }
+  // f'(x) = pmax(pmin(x·2^100·2^100, 1), α). The product is >= 2^51 for every x > 0 (2^−149 included):
+  // exactly 1; it is <= 0 for x <= 0: α, the kink at 0 included as in PyTorch; NaN is the first operand
+  // of both and stays NaN. α > 0 means f' is never 0, so dy·f' needs no masking (gradTimes).
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    const t = f32x4.mul(f32x4.mul(x, splat(TWO_TO_100)), splat(TWO_TO_100));
+    return f32x4.mul(dy, f32x4.pmax(f32x4.pmin(t, splat(1)), p0));
+  }
+}
+
+/** Any slope, as a parameter: the general forms, for the slopes LeakyUnitSlope does not take. */
+@final export class LeakyAnySlope {
+  @inline forward(x: v128, p0: v128, p1: v128): v128 {
+    return leakyForward(x, p0);
+  }
+  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
+    return leakyBackward(x, dy, p0);
+  }
+}
+
+@inline function leakyForwardArray(x: usize, out: usize, n: i32, slope: f32): void {
+  if (slope > 0 && slope <= 1) forwardLoop<LeakyUnitSlope>(x, out, n, slope, 0);
+  else forwardLoop<LeakyAnySlope>(x, out, n, slope, 0);
+}
+
+@inline function leakyBackwardArray(x: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+  if (slope > 0 && slope <= 1) gradLoop<FromX<LeakyUnitSlope>>(x, dy, dx, n, slope, 0);
+  else gradLoop<FromX<LeakyAnySlope>>(x, dy, dx, n, slope, 0);
 }
 
 /** p0 = alpha. */
@@ -67,6 +122,12 @@ import {
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     return leakyBackward(x, dy, p0);
+  }
+  @inline forwardArray(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
+    leakyForwardArray(x, out, n, p0);
+  }
+  @inline backwardArray(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p1: f32): void {
+    leakyBackwardArray(x, dy, dx, n, p0);
   }
 }
 
@@ -78,15 +139,30 @@ import {
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     return leakyBackward(x, dy, p0);
   }
+  @inline forwardArray(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
+    leakyForwardArray(x, out, n, p0);
+  }
+  @inline backwardArray(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p1: f32): void {
+    leakyBackwardArray(x, dy, dx, n, p0);
+  }
 }
 
-/** p0 = lower, p1 = upper; in inference the slope is their mean, as in PyTorch. */
+/**
+ * p0 = lower, p1 = upper; in inference the slope is their mean, as in PyTorch. The loops get it
+ * computed once, in float32 as the lanes compute it.
+ */
 @final export class Rrelu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
     return leakyForward(x, f32x4.mul(f32x4.add(p0, p1), splat(0.5)));
   }
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     return leakyBackward(x, dy, f32x4.mul(f32x4.add(p0, p1), splat(0.5)));
+  }
+  @inline forwardArray(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
+    leakyForwardArray(x, out, n, (p0 + p1) * <f32>0.5);
+  }
+  @inline backwardArray(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p1: f32): void {
+    leakyBackwardArray(x, dy, dx, n, (p0 + p1) * <f32>0.5);
   }
 }
 
@@ -307,30 +383,49 @@ const GELU_TANH_C: f32 = 0.044715;
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
     return clamp(f32x4.mul(f32x4.add(x, splat(3)), splat(1.0 / 6.0)), 0, 1);
   }
+  // −3 < x < 3 as |x| < 3 on the bits (integer operations, see openFromZero): a NaN's magnitude is
+  // above 3's bits.
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    const inside = v128.and(f32x4.gt(x, splat(-3)), f32x4.lt(x, splat(3)));
+    const inside = i32x4.lt_s(v128.and(x, i32x4.splat(0x7fffffff)), i32x4.splat(reinterpret<i32>(<f32>3)));
     return gatedGrad(x, f32x4.mul(dy, splat(1.0 / 6.0)), inside);
   }
   @inline backwardFromY(y: v128, dy: v128, p0: v128, p1: v128): v128 {
-    const inside = v128.and(f32x4.gt(y, splat(0)), f32x4.lt(y, splat(1)));
-    return gatedGrad(y, f32x4.mul(dy, splat(1.0 / 6.0)), inside);
+    return gatedGrad(y, f32x4.mul(dy, splat(1.0 / 6.0)), openFromZero(y, 1));
   }
 }
 
+/**
+ * The loops here run at about one vector per cycle when stores bound them (relu), and the x64 code of
+ * f32x4 add, min, max and comparisons shares two of the four vector pipes (four of them in a row run
+ * at half relu's speed, with two multiplications and two additions 0.73), while integer compares,
+ * integer min/max and bitwise operations take any pipe. So HardSwish counts operations, and moves
+ * what it can to integer ones where the bits allow.
+ */
 @final export class HardSwish {
-  // x·h with h = clamp(x + 3, 0, 6)·(1/6): min, max and multiplications, no select. h is exactly 1
-  // above 3 (6·fround(1/6) rounds to 1), so x comes back unchanged there and x·6 never overflows; x + 3
-  // is exact near −3. Where h is 0 the product is −0 (or NaN for −Inf), so those lanes are cleared to
-  // +0; −0 itself keeps its sign (h = ½ there), and NaN passes through the clamp.
+  // min(x·u, max(x, 0)) with u = (x + 3)/6 unclamped: x·u <= x for 0 <= x < 3 (u < 1) and >= x above
+  // (u >= 1: 6·fround(1/6) rounds to 1), so the min gives x·(x + 3)/6 or x; for x < 0 the bound is 0,
+  // which only x <= −3 reaches (x·u >= 0 there), and x·u overflowing to Inf is bounded the same way.
+  // u is computed as (−3 − x)·(−1/6), the same value as (x + 3)·(1/6) but −0 at x = −3, so x·u is +0
+  // there, as the reference's 0 (pmin keeps its first operand on a tie of zeros); x + 3 is exact near
+  // −3. −0 gives −0·½ = −0, kept. max(x, 0) is an integer max on the bits (negative floats are
+  // negative integers): it turns a NaN with the sign bit into 0, but x·u is NaN then, the first operand
+  // of pmin, which keeps it. The middle values are the same x·u as before, so the bits are unchanged.
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    const h = f32x4.mul(clamp(f32x4.add(x, splat(3)), 0, 6), splat(1.0 / 6.0));
-    return v128.and(f32x4.mul(x, h), f32x4.ne(h, splat(0)));
+    const u = f32x4.mul(f32x4.sub(splat(-3), x), splat(-1.0 / 6.0));
+    return f32x4.pmin(f32x4.mul(x, u), i32x4.max_s(x, i32x4.splat(0)));
   }
-  // (x + 1.5)/3 rather than x/3 + ½: exact where the derivative crosses 0 at x = −1.5.
+  // m = (x + 1.5)/3 rather than x/3 + ½: exact where the derivative crosses 0 at x = −1.5. Above 3 the
+  // derivative is 1: min(m, t), where t is 1 for x > 3 (m >= 1.5 there) and all ones (a NaN, which min
+  // passes over) for x <= 3, from an integer compare of the bits (x <= 3 is bits < bits(3) + 1 for
+  // x >= +0, and every negative x, −NaN included, is a negative integer; +NaN gives t = 1 and min keeps
+  // m, NaN). Then dy·d, cleared where x < −3 and where m is exactly 0 (x = −1.5; an integer compare:
+  // m is never −0, and a NaN m is not 0): exactly 0 there whatever dy holds, NaN kept.
   @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    const middle = f32x4.mul(f32x4.add(x, splat(1.5)), splat(1.0 / 3.0));
-    const d = v128.andnot(v128.bitselect(splat(1), middle, f32x4.gt(x, splat(3))), f32x4.lt(x, splat(-3)));
-    return gradTimes(dy, d);
+    const m = f32x4.mul(f32x4.add(x, splat(1.5)), splat(1.0 / 3.0));
+    const upTo3 = i32x4.lt_s(x, i32x4.splat(0x40400001));
+    const d = f32x4.pmin(m, v128.or(upTo3, splat(1)));
+    const zero = v128.or(i32x4.eq(m, i32x4.splat(0)), f32x4.lt(x, splat(-3)));
+    return v128.andnot(f32x4.mul(dy, d), zero);
   }
 }
 

@@ -31,6 +31,23 @@
  * are live across both loops rather than rebuilt in one of them.
  */
 
+/**
+ * The exported forward of a table row (table.generated.ts): the class's forwardArray(x, out, n, p0, p1)
+ * where it has one, to choose among loops once per call by its parameters (LeakyRelu), else
+ * forwardLoop. backwardEntry is the same for backward and backwardArray.
+ */
+@inline export function forwardEntry<Op>(x: usize, out: usize, n: i32, a: f32, b: f32): void {
+  const op = changetype<Op>(0);
+  if (isDefined(op.forwardArray)) op.forwardArray(x, out, n, a, b);
+  else forwardLoop<Op>(x, out, n, a, b);
+}
+
+@inline export function backwardEntry<Op>(x: usize, dy: usize, dx: usize, n: i32, a: f32, b: f32): void {
+  const op = changetype<Op>(0);
+  if (isDefined(op.backwardArray)) op.backwardArray(x, dy, dx, n, a, b);
+  else gradLoop<FromX<Op>>(x, dy, dx, n, a, b);
+}
+
 /** out[i] = f(x[i]) for i < n. */
 @inline export function forwardLoop<Op>(x: usize, out: usize, n: i32, a: f32, b: f32): void {
   const op = changetype<Op>(0);
@@ -40,22 +57,27 @@
   const vectors = (<usize>n & ~3) << 2;
   let i: usize = 0;
   for (; i < blocks; i += 64) {
-    const v0 = v128.load(x + i);
-    const v1 = v128.load(x + i, 16);
-    const v2 = v128.load(x + i, 32);
-    const v3 = v128.load(x + i, 48);
     if (isDefined(op.forwardCentral)) {
+      const v0 = v128.load(x + i);
+      const v1 = v128.load(x + i, 16);
+      const v2 = v128.load(x + i, 32);
+      const v3 = v128.load(x + i, 48);
       const inside = v128.and(v128.and(op.central(v0, p0, p1), op.central(v1, p0, p1)), v128.and(op.central(v2, p0, p1), op.central(v3, p0, p1)));
       v128.store(out + i, op.forwardCentral(v0, p0, p1));
       v128.store(out + i, op.forwardCentral(v1, p0, p1), 16);
       v128.store(out + i, op.forwardCentral(v2, p0, p1), 32);
       v128.store(out + i, op.forwardCentral(v3, p0, p1), 48);
       if (i32x4.all_true(inside)) continue;
+      v128.store(out + i, op.forward(v0, p0, p1));
+      v128.store(out + i, op.forward(v1, p0, p1), 16);
+      v128.store(out + i, op.forward(v2, p0, p1), 32);
+      v128.store(out + i, op.forward(v3, p0, p1), 48);
+    } else {
+      v128.store(out + i, op.forward(v128.load(x + i), p0, p1));
+      v128.store(out + i, op.forward(v128.load(x + i, 16), p0, p1), 16);
+      v128.store(out + i, op.forward(v128.load(x + i, 32), p0, p1), 32);
+      v128.store(out + i, op.forward(v128.load(x + i, 48), p0, p1), 48);
     }
-    v128.store(out + i, op.forward(v0, p0, p1));
-    v128.store(out + i, op.forward(v1, p0, p1), 16);
-    v128.store(out + i, op.forward(v2, p0, p1), 32);
-    v128.store(out + i, op.forward(v3, p0, p1), 48);
   }
   for (; i < vectors; i += 16) {
     const v = v128.load(x + i);
@@ -74,21 +96,39 @@
   @inline grad(x: v128, dy: v128, p0: v128, p1: v128): v128 {
     return changetype<Op>(0).backward(x, dy, p0, p1);
   }
-  /** Stores dx for four vectors at dx + 0, 16, 32, 48, by the central form where the class has one. */
-  @inline grad4(x0: v128, x1: v128, x2: v128, x3: v128, g0: v128, g1: v128, g2: v128, g3: v128, dx: usize, p0: v128, p1: v128): void {
+  /**
+   * Stores dx for the four vectors at x, dy, dx + 0, 16, 32, 48, by the central form where the class
+   * has one. That needs all eight loaded before the first store (out may alias an input); without it
+   * each vector is loaded, computed and stored in turn, which keeps V8 from spilling the loaded vectors
+   * of the longer kernels (HardSwish: three spills and reloads per block).
+   */
+  @inline grad4(x: usize, dy: usize, dx: usize, p0: v128, p1: v128): void {
     const op = changetype<Op>(0);
     if (isDefined(op.backwardCentral)) {
+      const x0 = v128.load(x);
+      const x1 = v128.load(x, 16);
+      const x2 = v128.load(x, 32);
+      const x3 = v128.load(x, 48);
+      const g0 = v128.load(dy);
+      const g1 = v128.load(dy, 16);
+      const g2 = v128.load(dy, 32);
+      const g3 = v128.load(dy, 48);
       const inside = v128.and(v128.and(op.central(x0, p0, p1), op.central(x1, p0, p1)), v128.and(op.central(x2, p0, p1), op.central(x3, p0, p1)));
       v128.store(dx, op.backwardCentral(x0, g0, p0, p1));
       v128.store(dx, op.backwardCentral(x1, g1, p0, p1), 16);
       v128.store(dx, op.backwardCentral(x2, g2, p0, p1), 32);
       v128.store(dx, op.backwardCentral(x3, g3, p0, p1), 48);
       if (i32x4.all_true(inside)) return;
+      v128.store(dx, op.backward(x0, g0, p0, p1));
+      v128.store(dx, op.backward(x1, g1, p0, p1), 16);
+      v128.store(dx, op.backward(x2, g2, p0, p1), 32);
+      v128.store(dx, op.backward(x3, g3, p0, p1), 48);
+    } else {
+      v128.store(dx, op.backward(v128.load(x), v128.load(dy), p0, p1));
+      v128.store(dx, op.backward(v128.load(x, 16), v128.load(dy, 16), p0, p1), 16);
+      v128.store(dx, op.backward(v128.load(x, 32), v128.load(dy, 32), p0, p1), 32);
+      v128.store(dx, op.backward(v128.load(x, 48), v128.load(dy, 48), p0, p1), 48);
     }
-    v128.store(dx, op.backward(x0, g0, p0, p1));
-    v128.store(dx, op.backward(x1, g1, p0, p1), 16);
-    v128.store(dx, op.backward(x2, g2, p0, p1), 32);
-    v128.store(dx, op.backward(x3, g3, p0, p1), 48);
   }
   @inline grad1(x: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
     const op = changetype<Op>(0);
@@ -105,12 +145,12 @@
   @inline grad(y: v128, dy: v128, p0: v128, p1: v128): v128 {
     return changetype<Op>(0).backwardFromY(y, dy, p0, p1);
   }
-  @inline grad4(y0: v128, y1: v128, y2: v128, y3: v128, g0: v128, g1: v128, g2: v128, g3: v128, dx: usize, p0: v128, p1: v128): void {
+  @inline grad4(y: usize, dy: usize, dx: usize, p0: v128, p1: v128): void {
     const op = changetype<Op>(0);
-    v128.store(dx, op.backwardFromY(y0, g0, p0, p1));
-    v128.store(dx, op.backwardFromY(y1, g1, p0, p1), 16);
-    v128.store(dx, op.backwardFromY(y2, g2, p0, p1), 32);
-    v128.store(dx, op.backwardFromY(y3, g3, p0, p1), 48);
+    v128.store(dx, op.backwardFromY(v128.load(y), v128.load(dy), p0, p1));
+    v128.store(dx, op.backwardFromY(v128.load(y, 16), v128.load(dy, 16), p0, p1), 16);
+    v128.store(dx, op.backwardFromY(v128.load(y, 32), v128.load(dy, 32), p0, p1), 32);
+    v128.store(dx, op.backwardFromY(v128.load(y, 48), v128.load(dy, 48), p0, p1), 48);
   }
   @inline grad1(y: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
     v128.store(dx, changetype<Op>(0).backwardFromY(y, dy, p0, p1));
@@ -125,17 +165,7 @@
   const blocks = (<usize>n & ~15) << 2;
   const vectors = (<usize>n & ~3) << 2;
   let i: usize = 0;
-  for (; i < blocks; i += 64) {
-    const v0 = v128.load(v + i);
-    const v1 = v128.load(v + i, 16);
-    const v2 = v128.load(v + i, 32);
-    const v3 = v128.load(v + i, 48);
-    const g0 = v128.load(dy + i);
-    const g1 = v128.load(dy + i, 16);
-    const g2 = v128.load(dy + i, 32);
-    const g3 = v128.load(dy + i, 48);
-    g.grad4(v0, v1, v2, v3, g0, g1, g2, g3, dx + i, p0, p1);
-  }
+  for (; i < blocks; i += 64) g.grad4(v + i, dy + i, dx + i, p0, p1);
   for (; i < vectors; i += 16) g.grad1(v128.load(v + i), v128.load(dy + i), dx + i, p0, p1);
   const rest = n & 3;
   if (rest) storeTail(dx + i, g.grad(loadTail(v + i, rest), loadTail(dy + i, rest), p0, p1), rest);
