@@ -402,6 +402,8 @@ const GELU_TANH_C: f32 = 0.044715;
  * what it can to integer ones where the bits allow.
  */
 @final export class HardSwish {
+  /** Marks the class for the one-vector-at-a-time block loop (elementwise.ts, FromX.grad4). */
+  @inline streams(): void {}
   // min(x·u, max(x, 0)) with u = (x + 3)/6 unclamped: x·u <= x for 0 <= x < 3 (u < 1) and >= x above
   // (u >= 1: 6·fround(1/6) rounds to 1), so the min gives x·(x + 3)/6 or x; for x < 0 the bound is 0,
   // which only x <= −3 reaches (x·u >= 0 there), and x·u overflowing to Inf is bounded the same way.
