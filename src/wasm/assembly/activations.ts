@@ -115,8 +115,8 @@ const TWO_TO_100: f32 = 1.2676506002282294e30;
   else gradLoop<FromX<LeakyAnySlope>>(x, dy, dx, n, slope, 0);
 }
 
-/** p0 = alpha. */
-@final export class LeakyRelu {
+/** p0 = alpha. Prelu below has the same kernels. */
+export class LeakyRelu {
   @inline forward(x: v128, p0: v128, p1: v128): v128 {
     return leakyForward(x, p0);
   }
@@ -131,21 +131,11 @@ const TWO_TO_100: f32 = 1.2676506002282294e30;
   }
 }
 
-/** A fixed slope p0 here; the prelu layer learns one per channel through preluChannels (prelu.ts). */
-@final export class Prelu {
-  @inline forward(x: v128, p0: v128, p1: v128): v128 {
-    return leakyForward(x, p0);
-  }
-  @inline backward(x: v128, dy: v128, p0: v128, p1: v128): v128 {
-    return leakyBackward(x, dy, p0);
-  }
-  @inline forwardArray(x: usize, out: usize, n: i32, p0: f32, p1: f32): void {
-    leakyForwardArray(x, out, n, p0);
-  }
-  @inline backwardArray(x: usize, dy: usize, dx: usize, n: i32, p0: f32, p1: f32): void {
-    leakyBackwardArray(x, dy, dx, n, p0);
-  }
-}
+/**
+ * leaky_relu's kernels with the fixed slope p0; the prelu layer learns one slope per channel through
+ * preluChannels (prelu.ts).
+ */
+@final export class Prelu extends LeakyRelu {}
 
 /**
  * p0 = lower, p1 = upper; in inference the slope is their mean, as in PyTorch. The loops get it

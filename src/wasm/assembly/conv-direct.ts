@@ -8,7 +8,7 @@
  * and writes the choice into the geometry block). Same conventions and results as the im2col path
  * (conv.ts): NHWC input, HWIO filter, taps in (ky, kx, c) order, the bias added after the sum.
  *
- * relu, the one activation fused here (G_RELU in the geometry block, as in conv.ts), is applied to the
+ * relu, the one activation fused here (G_RELU in the geometry block), is applied to the
  * sums in registers before they are stored.
  *
  * Padding: an image that needs any is first copied, zero-padded, into the caller's panel, so the
@@ -16,24 +16,9 @@
  */
 
 import { Relu } from './activations';
-
-const G_IN_H = 0;
-const G_IN_W = 1;
-const G_IN_C = 2;
-const G_KH = 3;
-const G_KW = 4;
-const G_STRIDE_H = 5;
-const G_STRIDE_W = 6;
-const G_PAD_TOP = 7;
-const G_PAD_LEFT = 8;
-const G_OUT_H = 9;
-const G_OUT_W = 10;
-const G_OUT_C = 11;
-const G_RELU = 13;
-
-@inline function field(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
+import {
+  G_IN_C, G_IN_H, G_IN_W, G_KH, G_KW, G_OUT_C, G_OUT_H, G_OUT_W, G_PAD_LEFT, G_PAD_TOP, G_RELU, G_STRIDE_H, G_STRIDE_W, field,
+} from './geometry';
 
 /** Height of the input region the outputs read: rows (outH − 1)·strideH + kh, padding included. */
 @inline function spanH(g: usize): i32 {

@@ -5,28 +5,14 @@
  * adds them back. A patch row is, per kernel row ky, one contiguous run of kw·inC input floats (clipped
  * at the image border), which is what makes this a copy of runs rather than a gather of floats.
  *
- * The geometry travels as a block of 12 i32 in linear memory (see GEOMETRY_FIELDS in ../backend.ts),
- * which keeps the exports' signatures short.
+ * The geometry travels as a block of i32 in linear memory (geometry.ts).
  */
 import { Linear, Relu } from './activations';
 import { ACCUMULATE, TRANSPOSE_A, TRANSPOSE_B, gemm } from './gemm';
 import { directFilterRows, directForwardRows } from './conv-direct';
-
-const G_IN_H = 0;
-const G_IN_W = 1;
-const G_IN_C = 2;
-const G_KH = 3;
-const G_KW = 4;
-const G_STRIDE_H = 5;
-const G_STRIDE_W = 6;
-const G_PAD_TOP = 7;
-const G_PAD_LEFT = 8;
-const G_OUT_H = 9;
-const G_OUT_W = 10;
-
-@inline function field(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
+import {
+  G_DIRECT, G_IN_C, G_IN_H, G_IN_W, G_KH, G_KW, G_OUT_C, G_OUT_H, G_OUT_W, G_PAD_LEFT, G_PAD_TOP, G_RELU, G_STRIDE_H, G_STRIDE_W, field,
+} from './geometry';
 
 /**
  * Copies `count` floats. Runs are short (a 3×3 kernel over one channel is three floats; over 16 channels
@@ -286,12 +272,6 @@ export function sumRows(x: usize, out: usize, rows: i32, n: i32, accumulate: boo
 
 // Convolution as im2col + GEMM over a range of output pixels (rows), block by block through a panel of
 // blockRows patch rows. Each is one call a thread makes for its share of the work.
-
-const G_OUT_C = 11;
-/** Non-zero when the JS side chose the direct kernels of conv-direct.ts (small patches). */
-const G_DIRECT = 12;
-/** Non-zero when relu is fused into the forward's epilogue (the layer's activation, applied in registers). */
-const G_RELU = 13;
 
 /** out rows [rowStart, rowEnd) = patches · filter + bias, then relu when G_RELU is set. */
 export function conv2dForwardRows(

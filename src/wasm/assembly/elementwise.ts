@@ -100,6 +100,26 @@
   if (rest) storeTail(out + i, op.forward(loadTail(x + i, rest), p0, p1), rest);
 }
 
+/**
+ * dx for the four vectors at v, dy, dx + 0, 16, 32, 48 through the adapter G's grad, all eight loaded
+ * before the first store (see FromX.grad4 for why).
+ */
+@inline function gradBlock<G>(v: usize, dy: usize, dx: usize, p0: v128, p1: v128): void {
+  const g = changetype<G>(0);
+  const v0 = v128.load(v);
+  const v1 = v128.load(v, 16);
+  const v2 = v128.load(v, 32);
+  const v3 = v128.load(v, 48);
+  const g0 = v128.load(dy);
+  const g1 = v128.load(dy, 16);
+  const g2 = v128.load(dy, 32);
+  const g3 = v128.load(dy, 48);
+  v128.store(dx, g.grad(v0, g0, p0, p1));
+  v128.store(dx, g.grad(v1, g1, p0, p1), 16);
+  v128.store(dx, g.grad(v2, g2, p0, p1), 32);
+  v128.store(dx, g.grad(v3, g3, p0, p1), 48);
+}
+
 /** Adapts an activation's backward(x, …) to the gradient loop. */
 @final export class FromX<Op> {
   @inline grad(x: v128, dy: v128, p0: v128, p1: v128): v128 {
@@ -139,18 +159,7 @@
       v128.store(dx, op.backward(v128.load(x, 32), v128.load(dy, 32), p0, p1), 32);
       v128.store(dx, op.backward(v128.load(x, 48), v128.load(dy, 48), p0, p1), 48);
     } else {
-      const x0 = v128.load(x);
-      const x1 = v128.load(x, 16);
-      const x2 = v128.load(x, 32);
-      const x3 = v128.load(x, 48);
-      const g0 = v128.load(dy);
-      const g1 = v128.load(dy, 16);
-      const g2 = v128.load(dy, 32);
-      const g3 = v128.load(dy, 48);
-      v128.store(dx, op.backward(x0, g0, p0, p1));
-      v128.store(dx, op.backward(x1, g1, p0, p1), 16);
-      v128.store(dx, op.backward(x2, g2, p0, p1), 32);
-      v128.store(dx, op.backward(x3, g3, p0, p1), 48);
+      gradBlock<FromX<Op>>(x, dy, dx, p0, p1);
     }
   }
   @inline grad1(x: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
@@ -169,19 +178,7 @@
     return changetype<Op>(0).backwardFromY(y, dy, p0, p1);
   }
   @inline grad4(y: usize, dy: usize, dx: usize, p0: v128, p1: v128): void {
-    const op = changetype<Op>(0);
-    const y0 = v128.load(y);
-    const y1 = v128.load(y, 16);
-    const y2 = v128.load(y, 32);
-    const y3 = v128.load(y, 48);
-    const g0 = v128.load(dy);
-    const g1 = v128.load(dy, 16);
-    const g2 = v128.load(dy, 32);
-    const g3 = v128.load(dy, 48);
-    v128.store(dx, op.backwardFromY(y0, g0, p0, p1));
-    v128.store(dx, op.backwardFromY(y1, g1, p0, p1), 16);
-    v128.store(dx, op.backwardFromY(y2, g2, p0, p1), 32);
-    v128.store(dx, op.backwardFromY(y3, g3, p0, p1), 48);
+    gradBlock<FromY<Op>>(y, dy, dx, p0, p1);
   }
   @inline grad1(y: v128, dy: v128, dx: usize, p0: v128, p1: v128): void {
     v128.store(dx, changetype<Op>(0).backwardFromY(y, dy, p0, p1));
