@@ -135,3 +135,20 @@ test('advise on stored epochs orders findings by severity', () => {
   assert.equal(findings[1]!.message, 'dense_1: 50% of units (5 of 10) never fired during epoch 1 (learning rate 0.5). Try leaky_relu or prelu, a lower learning rate, or He initialization.');
   assert.throws(() => advise(null as never), /advise: stats must be an object \{ epochs\?, report\?, learningRate\? \}, got null/);
 });
+
+test('the learning rate of an epoch is the mean of the rates its updates used, not the rate after its last update', async () => {
+  const schedule = optimizers.schedules.cosineDecay({ initialLearningRate: 0.1, decaySteps: 8 });
+  const model = sequential({ inputShape: [4], seed: 3, layers: [layers.dense({ units: 8, activation: 'relu' }), layers.dense({ units: 2 })] });
+  model.compile({ optimizer: optimizers.sgd({ learningRate: schedule }), loss: 'softmax_cross_entropy' });
+  const rng = new Rng(2);
+  const x = Float32Array.from({ length: 16 * 4 }, () => rng.normal());
+  const y = Int32Array.from({ length: 16 }, (_, i) => i % 2);
+  const history = await model.fit(x, y, { epochs: 2, batchSize: 4, monitor: true });
+  // 4 updates per epoch: steps 0–3, then 4–7, the last of which leaves the schedule at 0.
+  const mean = (from: number) => [0, 1, 2, 3].reduce((s, i) => s + schedule.at(from + i), 0) / 4;
+  assert.ok(Math.abs(history.monitor![0]!.learningRate! - mean(0)) < 1e-12, `epoch 0: ${history.monitor![0]!.learningRate} vs ${mean(0)}`);
+  assert.ok(Math.abs(history.monitor![1]!.learningRate! - mean(4)) < 1e-12, `epoch 1: ${history.monitor![1]!.learningRate} vs ${mean(4)}`);
+  assert.equal(model.optimizer!.currentLearningRate(), 0);
+  assert.ok(history.monitor![1]!.learningRate! > 0.005);
+  model.dispose();
+});

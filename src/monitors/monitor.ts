@@ -87,6 +87,10 @@ export class FitMonitor implements TrainingObserver {
   private previousOutput: Tensor | null = null;
   private retained: Array<Tensor | null> = [];
   private elapsed = 0;
+  /** Σ, least and greatest of the learning rates the epoch's updates used (read before each update). */
+  private learningRateSum = 0;
+  private learningRateMin = Infinity;
+  private learningRateMax = -Infinity;
 
   constructor(model: Sequential, options: MonitorOptions, inputs: Float32Array) {
     const checked = checkMonitorOptions(options);
@@ -109,6 +113,9 @@ export class FitMonitor implements TrainingObserver {
     this.steps = 0;
     this.monitoredSteps = 0;
     this.elapsed = 0;
+    this.learningRateSum = 0;
+    this.learningRateMin = Infinity;
+    this.learningRateMax = -Infinity;
   }
 
   trainBegin(history: History): void {
@@ -130,6 +137,12 @@ export class FitMonitor implements TrainingObserver {
       this.resetEpoch();
     }
     this.steps++;
+    if (this.model.optimizer) {
+      const lr = this.model.optimizer.currentLearningRate();
+      this.learningRateSum += lr;
+      this.learningRateMin = Math.min(this.learningRateMin, lr);
+      this.learningRateMax = Math.max(this.learningRateMax, lr);
+    }
     this.full = step % this.every === 0;
     if (this.full) this.monitoredSteps++;
     this.previousOutput = null;
@@ -231,7 +244,10 @@ export class FitMonitor implements TrainingObserver {
     const stats: EpochHealth = {
       epoch,
       loss,
-      learningRate: this.model.optimizer ? this.model.optimizer.currentLearningRate() : null,
+      // The mean over the epoch's updates: a schedule may change the rate at every step, and the rate
+      // after the epoch's last update (0 at the end of a cosine decay) is not the one it trained with.
+      learningRate: this.learningRateMax < this.learningRateMin ? null
+        : this.learningRateMin === this.learningRateMax ? this.learningRateMin : this.learningRateSum / this.steps,
       steps: this.steps,
       monitoredSteps: this.monitoredSteps,
       layers,

@@ -97,6 +97,7 @@ export interface EpochHealth {
   /** 0-based, as `history.epoch`. */
   epoch: number;
   loss: number;
+  /** The mean learning rate of the epoch's updates (schedules change it from step to step). */
   learningRate: number | null;
   /** Training steps in the epoch, and how many of them the distribution and gradient statistics saw. */
   steps: number;
