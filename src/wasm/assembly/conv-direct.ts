@@ -111,7 +111,8 @@ function pairSums16(a: usize, b: usize, oa: usize, ob: usize, filter: usize, bia
   }
   const k0 = biasAt(bias, c), k1 = biasAt(bias, c + 4), k2 = biasAt(bias, c + 8), k3 = biasAt(bias, c + 12);
   const pa = oa + (<usize>c << 2), pb = ob + (<usize>c << 2);
-  // One storing branch per case, no value merged after the loop (see the micro-kernel in gemm.ts).
+  // One storing branch per case, no value merged after the loop: the pattern that kept V8 from spilling
+  // the GEMM micro-kernel's sums (gemm.ts); here a precaution, not separately measured.
   if (relu) {
     v128.store(pa, finish(a0, k0, true)); v128.store(pa, finish(a1, k1, true), 16); v128.store(pa, finish(a2, k2, true), 32); v128.store(pa, finish(a3, k3, true), 48);
     v128.store(pb, finish(b0, k0, true)); v128.store(pb, finish(b1, k1, true), 16); v128.store(pb, finish(b2, k2, true), 32); v128.store(pb, finish(b3, k3, true), 48);
