@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Compiles the AssemblyScript kernels in src/wasm/assembly/ (run by `npm install` through `prepare`) to
-//   build/rectifier.wasm               SIMD, own memory: browsers without cross-origin isolation
-//   build/rectifier-mt.wasm            SIMD on a shared memory: Node, where kernel threads share it
-//   build/rectifier-mt-relaxed.wasm    the same with relaxed SIMD (fused multiply-add in the GEMM),
-//                                      loaded only when asked for (RECTIFIER_RELAXED_SIMD=1) and supported
+//   build/rectifier.wasm               SIMD, own memory: one thread (a page without cross-origin isolation)
+//   build/rectifier-relaxed.wasm       the same with relaxed SIMD (fused multiply-add in the GEMM)
+//   build/rectifier-mt.wasm            SIMD on a shared memory, which kernel threads share (Node, and
+//                                      cross-origin isolated pages)
+//   build/rectifier-mt-relaxed.wasm    the same with relaxed SIMD
+// The relaxed builds are loaded wherever the engine has relaxed SIMD (src/wasm/load.ts).
 // Nothing is downloaded. The build is skipped when every output is newer than every source and this
 // script, so a repeated install is fast.
 // Usage: node scripts/build-wasm.mjs [--force] [--wat]   (--wat also writes build/rectifier.wat)
@@ -18,6 +20,7 @@ const entry = join(sourceDir, 'index.ts');
 const outDir = join(root, 'build');
 const VARIANTS = [
   { file: 'rectifier.wasm', args: [] },
+  { file: 'rectifier-relaxed.wasm', args: ['--enable', 'relaxed-simd'] },
   // Shared memory needs the threads feature and a declared maximum (the whole wasm32 space: the JS heap
   // decides how far it grows).
   { file: 'rectifier-mt.wasm', args: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },

@@ -6,8 +6,9 @@ import { resolveParams } from '../src/activations/lookup.js';
 import { JsBackend, JsKernels } from '../src/backend/js.js';
 import type { Backend, KernelActivation, Kernels, Storage } from '../src/backend/types.js';
 import { kernelOf } from './helpers/activations.js';
-import { WASM_FILE_URL, createWasmBackend, createWasmBackendSync } from '../src/wasm/index.js';
-import { bindActivationKernels } from '../src/wasm/backend.js';
+import { bindActivationKernels, createWasmBackend, createWasmBackendSync, packagedWasmUrl } from '../src/wasm/index.js';
+
+const WASM_FILE_URL = packagedWasmUrl('rectifier.wasm');
 import { Rng } from '../src/util/random.js';
 
 const backend = createWasmBackendSync();

@@ -1,43 +1,95 @@
 /**
  * Which backend computes. `wasm` is the default wherever it loads; `js` is the fallback, and the reason a
  * load failed is kept so that `getBackend()` users can be told why (`backendFailure()`).
+ *
+ * In Node the wasm backend loads synchronously on first use. A browser compiles WebAssembly only
+ * asynchronously, so a page awaits `ready()` (or `setBackend('wasm')`) before its first tensor; a tensor
+ * made before that is on the js backend, and `backendFailure()` says so.
  */
 import { JsBackend } from '../backend/js.js';
 import type { Backend, BackendName } from '../backend/types.js';
 import { describe } from '../util/describe.js';
-import { createWasmBackend, createWasmBackendSync } from '../wasm/index.js';
+import { checkWasmEnvironment, createWasmBackend, createWasmBackendSync, type WasmBackend } from '../wasm/index.js';
+import { environmentVariable, isNode } from '../wasm/host.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'wasm'];
 
 const instances: Partial<Record<BackendName, Backend>> = {};
 let current: Backend | null = null;
+/** Whether `current` was chosen by setBackend (kept by ready()) rather than by default. */
+let chosen = false;
 let wasmFailure: string | null = null;
 
 function js(): Backend {
   return (instances.js ??= new JsBackend());
 }
 
+function failureOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 function tryWasmSync(): Backend | null {
   if (instances.wasm) return instances.wasm;
+  if (!isNode()) {
+    wasmFailure = "in a browser the wasm backend loads asynchronously: await ready() (or await setBackend('wasm')) before the first tensor";
+    return null;
+  }
   try {
     instances.wasm = createWasmBackendSync();
     wasmFailure = null;
     return instances.wasm;
   } catch (e) {
-    wasmFailure = e instanceof Error ? e.message : String(e);
+    wasmFailure = failureOf(e);
     return null;
   }
+}
+
+/** RECTIFIER_BACKEND, checked (Node only; undefined when unset). */
+function wantedBackend(): BackendName | undefined {
+  const wanted = environmentVariable('RECTIFIER_BACKEND');
+  if (wanted === undefined || wanted === '') return undefined;
+  if (!(BACKEND_NAMES as string[]).includes(wanted)) {
+    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got "${wanted}"`);
+  }
+  return wanted as BackendName;
 }
 
 /** The backend in use, chosen on first use: RECTIFIER_BACKEND if set, else wasm where it loads, else js. */
 export function backend(): Backend {
   if (current) return current;
-  const wanted = typeof process !== 'undefined' ? process.env?.RECTIFIER_BACKEND : undefined;
-  if (wanted !== undefined && wanted !== '' && !(BACKEND_NAMES as string[]).includes(wanted)) {
-    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got "${wanted}"`);
-  }
+  const wanted = wantedBackend();
+  checkWasmEnvironment();
   current = wanted === 'js' ? js() : (tryWasmSync() ?? js());
   return current;
+}
+
+/**
+ * Loads the default backend where that takes a wait — the wasm backend in a browser — and resolves
+ * with its name once it and its kernel threads are ready: `await ready()` at the start of a page. In
+ * Node it loads synchronously, so awaiting it is optional there. A backend chosen with setBackend is
+ * kept. Resolves with 'js' when wasm cannot load (`backendFailure()` says why).
+ */
+export async function ready(): Promise<BackendName> {
+  if (!chosen) {
+    const wanted = wantedBackend();
+    checkWasmEnvironment();
+    if (wanted === 'js') {
+      current = js();
+    } else {
+      if (!instances.wasm) {
+        try {
+          instances.wasm = await createWasmBackend();
+          wasmFailure = null;
+        } catch (e) {
+          wasmFailure = failureOf(e);
+        }
+      }
+      current = instances.wasm ?? js();
+    }
+  }
+  const b = backend();
+  await (b as Partial<WasmBackend>).threadsReady?.();
+  return b.name;
 }
 
 /** Switches backend. Tensors keep the backend they were created on; new ones use the new backend. */
@@ -47,6 +99,7 @@ export async function setBackend(name: BackendName): Promise<void> {
   }
   if (name === 'js') {
     current = js();
+    chosen = true;
     return;
   }
   if (!instances.wasm) {
@@ -54,11 +107,12 @@ export async function setBackend(name: BackendName): Promise<void> {
       instances.wasm = await createWasmBackend();
       wasmFailure = null;
     } catch (e) {
-      wasmFailure = e instanceof Error ? e.message : String(e);
+      wasmFailure = failureOf(e);
       throw new Error(`setBackend: the wasm backend failed to load: ${wasmFailure}`);
     }
   }
   current = instances.wasm;
+  chosen = true;
 }
 
 export function getBackend(): BackendName {
@@ -73,9 +127,11 @@ export function backendFailure(): string | null {
 /** A backend by name without making it current (benchmarks and conformance tests run both). */
 export async function backendInstance(name: BackendName): Promise<Backend> {
   const previous = current;
+  const wasChosen = chosen;
   await setBackend(name);
   const b = current!;
   current = previous;
+  chosen = wasChosen;
   return b;
 }
 
@@ -87,7 +143,13 @@ export function setThreads(n: number): void {
   backend().setThreads(n);
 }
 
-/** The number of threads the current backend uses for large kernel calls. */
+/**
+ * The number of threads the current backend uses for large kernel calls: all cores by default in Node
+ * and in a cross-origin isolated page (RECTIFIER_THREADS or setThreads change it). A page that is not
+ * cross-origin isolated runs one thread, because browsers share WebAssembly memory with workers only
+ * when the page is served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`.
+ */
 export function getThreads(): number {
   return backend().threads;
 }

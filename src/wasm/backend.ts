@@ -1,56 +1,24 @@
 /**
- * The WebAssembly backend object: memory from the JS-side heap (memory.ts), SIMD kernels from the module
- * for activations, PReLU, matmul, convolution and pooling, and every other kernel inherited from the JS
- * reference kernels (`extends JsKernels`), which run unchanged on views of wasm memory: a kernel added
- * there works here at once until a wasm version overrides it.
+ * The WebAssembly backend object: each kernel call checked, then dispatched to the module's SIMD kernels
+ * for activations, PReLU, matmul, convolution, pooling, reductions and optimizer steps, with large calls
+ * split over the kernel threads (split.ts decides how, pool.ts runs the pieces). Memory comes from the
+ * JS-side heap (memory.ts); every other kernel is inherited from the JS reference kernels
+ * (`extends JsKernels`), which run unchanged on views of wasm memory: a kernel added there works here at
+ * once until a wasm version overrides it.
  */
-import { ACTIVATIONS } from '../activations/table.js';
 import { checkConvGeometry, checkPoolGeometry, type Conv2dGeometry, type Pool2dGeometry } from '../backend/geometry.js';
 import { JsKernels } from '../backend/js.js';
 import type {
   AdamStepOptions, Backend, DType, KernelActivation, MatmulEpilogue, MatmulShape, SgdStepOptions, Storage,
 } from '../backend/types.js';
 import { describe } from '../util/describe.js';
-import type { WasmGlobal, WasmMemory, WasmModule } from './engine.js';
+import type { ActivationKernels, GradKernel, KernelExports } from './bind.js';
+import type { WasmMemory, WasmModule } from './engine.js';
 import { WasmHeap, WasmStorage, type HeapStats } from './memory.js';
-import { CONTROL_BYTES_PER_WORKER, ThreadPool, type Task } from './threads.js';
-
-type ForwardKernel = (x: number, out: number, n: number, p0: number, p1: number) => void;
-type GradKernel = (v: number, dy: number, dx: number, n: number, p0: number, p1: number) => void;
-type MatmulKernel = (
-  a: number, b: number, out: number, m: number, k: number, n: number, flags: number, bias: number,
-  p0: number, p1: number, scratch: number, lda: number, ldb: number, ldc: number,
-) => void;
-
-/** The module's exports that are not per-activation. */
-export interface KernelExports {
-  heapBase(): number;
-  gemmScratchBytes(): number;
-  preluChannels(x: number, slopes: number, channels: number, out: number, n: number): void;
-  preluChannelsGrad(x: number, slopes: number, channels: number, dy: number, dx: number, dSlopes: number, n: number): void;
-  TRANSPOSE_A: WasmGlobal;
-  TRANSPOSE_B: WasmGlobal;
-  ACCUMULATE: WasmGlobal;
-  conv2dForwardRows(x: number, filter: number, out: number, bias: number, g: number, r0: number, r1: number, panel: number, blockRows: number, scratch: number): void;
-  conv2dBackwardInputRows(dy: number, filter: number, dx: number, g: number, r0: number, r1: number, panel: number, blockRows: number, scratch: number): void;
-  conv2dBackwardFilterRows(x: number, dy: number, dFilter: number, g: number, r0: number, r1: number, panel: number, blockRows: number, scratch: number, accumulate: number): void;
-  conv2dBackwardFilterChunks(x: number, dy: number, partials: number, g: number, rows: number, chunkRows: number, c0: number, c1: number, panel: number, blockRows: number, scratch: number): void;
-  maxPoolImages(x: number, out: number, argmax: number, g: number, n0: number, n1: number): void;
-  maxPoolBackwardRange(dy: number, argmax: number, dx: number, i0: number, i1: number): void;
-  maxPoolBackwardTiled(dy: number, argmax: number, dx: number, g: number, n0: number, n1: number): void;
-  sumRows(x: number, out: number, rows: number, n: number, accumulate: number): void;
-  sumAxisF64(x: number, out: number, outer: number, n: number, inner: number, accumulate: number, acc: number): void;
-  maxPoolCheck(argmax: number, count: number, limit: number): number;
-  directPanelFloats(g: number): number;
-  sumSquaresF64(x: number, n: number): number;
-  squaredDistanceF64(a: number, b: number, n: number): number;
-  absMaxF32(x: number, n: number): number;
-  sgdUpdate(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
-  adamUpdate(
-    param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, omb1: number, omb2: number,
-    eps: number, weightDecay: number, decoupled: number, c1: number, c2: number,
-  ): void;
-}
+import { ThreadPool, type Task } from './pool.js';
+import { CONTROL_BYTES_PER_WORKER } from './protocol.js';
+import { GEMM_MR, convPanels, filterChunks, matmulSplit, threadsFor, unitBlocks } from './split.js';
+import { Workspace } from './workspace.js';
 
 /** What the loader hands the backend when the module runs on a shared memory that threads can use. */
 export interface ThreadSetup {
@@ -67,21 +35,10 @@ export interface WasmBackendInfo {
   readonly module: string;
   /** True when the GEMM uses relaxed SIMD's fused multiply-add. */
   readonly relaxedSimd: boolean;
-  /** Why relaxed SIMD was asked for and not used, or null. */
+  /** Why relaxed SIMD is not used although it was asked for, or null. */
   readonly relaxedSimdFailure: string | null;
-}
-
-/** The kernels of one table row, bound once at load. */
-interface ActivationKernels {
-  readonly forward: ForwardKernel;
-  readonly backward: GradKernel;
-  readonly backwardFromY: GradKernel | null;
-  /** matmul with this activation as the fused epilogue. */
-  readonly matmul: MatmulKernel;
-  /** Its export name, for the threads. */
-  readonly matmulName: string;
-  /** Parameter names in the order the kernels take them (p0, p1). */
-  readonly paramNames: readonly string[];
+  /** Why this backend runs on one thread only (no shared memory here), or null when it can use threads. */
+  readonly threadsUnavailable: string | null;
 }
 
 /**
@@ -97,57 +54,6 @@ function windowsDisjoint(fn: string, g: Pool2dGeometry, dyLength: number, dxLeng
   return g.strideH === g.poolH && g.strideW === g.poolW && g.padTop === 0 && g.padLeft === 0 && g.outH * g.poolH <= g.inH && g.outW * g.poolW <= g.inW;
 }
 
-/** The GEMM's register tile (src/wasm/assembly/gemm.ts): threads split products in whole strips. */
-const GEMM_MR = 5;
-const GEMM_NR = 8;
-/** Multiply-adds a thread must get before a call is split (a hand-off costs a few microseconds). */
-const MIN_WORK_PER_THREAD = 1 << 18;
-/** im2col panel size in floats (256 KiB). */
-const PANEL_FLOATS = 1 << 16;
-/**
- * Convolutions with at most this many taps (kh·kw·inC) and a multiple of 4 output channels run the
- * direct kernels (src/wasm/assembly/conv-direct.ts) forward and for the filter gradient: a first layer
- * over grayscale or RGB images, where im2col + GEMM is mostly data movement.
- */
-const DIRECT_MAX_PATCH = 32;
-/** Partial sums of a conv filter gradient: at most this many, whatever the thread count. */
-const FILTER_CHUNKS = 8;
-
-/** The most parameters a table row may have: the kernels take p0 and p1. */
-const MAX_PARAMS = 2;
-
-const REBUILD_HINT = 'add its kernel to src/wasm/assembly/index.ts and run npm run build:wasm';
-
-/**
- * Binds `<id>_forward`, `<id>_backward`, `<id>_backward_y` and `<id>_matmul` for every row of the table;
- * a row without its exports is an error here, at load, rather than a silent fallback later.
- */
-export function bindActivationKernels(exports: Record<string, unknown>): Map<string, ActivationKernels> {
-  const bound = new Map<string, ActivationKernels>();
-  for (const spec of ACTIVATIONS) {
-    if (spec.params.length > MAX_PARAMS) {
-      throw new Error(`wasm backend: activation "${spec.id}" has ${spec.params.length} parameters but the kernels take at most ${MAX_PARAMS}`);
-    }
-    const kernel = <T>(suffix: string): T => {
-      const name = `${spec.id}_${suffix}`;
-      const f = exports[name];
-      if (typeof f !== 'function') {
-        throw new Error(`rectifier.wasm has no export "${name}" for the activation table row "${spec.id}": ${REBUILD_HINT}`);
-      }
-      return f as T;
-    };
-    bound.set(spec.id, {
-      forward: kernel<ForwardKernel>('forward'),
-      backward: kernel<GradKernel>('backward'),
-      backwardFromY: spec.backwardFrom === 'y' ? kernel<GradKernel>('backward_y') : null,
-      matmul: kernel<MatmulKernel>('matmul'),
-      matmulName: `${spec.id}_matmul`,
-      paramNames: spec.params.map((p) => p.name),
-    });
-  }
-  return bound;
-}
-
 function checkCount(kernel: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${typeof value === 'number' ? value : describe(value)}`);
@@ -159,16 +65,7 @@ export class WasmBackend extends JsKernels implements Backend {
   readonly name = 'wasm' as const;
   private readonly flags: { transposeA: number; transposeB: number; accumulate: number };
   private readonly linear: ActivationKernels;
-  /** Per thread: byte offset of its GEMM scratch block, reserved on first use (0: not yet). */
-  private readonly scratch: number[] = [];
-  /** Per thread: its im2col panel, grown on demand and kept. */
-  private readonly panels: (WasmStorage | null)[] = [];
-  /** Chunk partials of the conv filter gradient, grown on demand and kept. */
-  private partials: WasmStorage | null = null;
-  /** float64 accumulators of sumAxis (two float32 slots each), grown on demand and kept. */
-  private accumulator: WasmStorage | null = null;
-  /** Byte offset of the geometry block the conv/pool kernels read (12 i32). */
-  private geometry = 0;
+  private readonly work: Workspace;
   private pool: ThreadPool | null = null;
   /** Threads a large kernel call is split over (1: the calling thread only). */
   private threadCount = 1;
@@ -180,9 +77,10 @@ export class WasmBackend extends JsKernels implements Backend {
     readonly heap: WasmHeap,
     private readonly activations: Map<string, ActivationKernels>,
     private readonly threadSetup: ThreadSetup | null = null,
-    readonly info: WasmBackendInfo = { module: 'rectifier.wasm', relaxedSimd: false, relaxedSimdFailure: null },
+    readonly info: WasmBackendInfo = { module: 'rectifier.wasm', relaxedSimd: false, relaxedSimdFailure: null, threadsUnavailable: null },
   ) {
     super();
+    this.work = new Workspace(heap, exports.gemmScratchBytes());
     this.maxThreads = threadSetup ? Math.max(1, threadSetup.maxThreads) : 1;
     this.threadCount = threadSetup ? Math.min(this.maxThreads, Math.max(1, threadSetup.threads)) : 1;
     this.flags = {
@@ -211,7 +109,8 @@ export class WasmBackend extends JsKernels implements Backend {
    */
   setThreads(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > this.maxThreads) {
-      throw new RangeError(`setThreads: n must be an integer from 1 to ${this.maxThreads} (${this.maxThreads === 1 ? 'this module has no shared memory' : 'the cores of this machine'}), got ${typeof n === 'number' ? n : describe(n)}`);
+      const why = this.maxThreads > 1 ? 'the cores of this machine' : this.info.threadsUnavailable ?? 'this module has no shared memory';
+      throw new RangeError(`setThreads: n must be an integer from 1 to ${this.maxThreads} (${why}), got ${typeof n === 'number' ? n : describe(n)}`);
     }
     this.threadCount = n;
     // Start the workers now, so that they are ready by the first call large enough to use them.
@@ -226,26 +125,17 @@ export class WasmBackend extends JsKernels implements Backend {
     return 1 + (this.pool?.readyWorkers() ?? 0);
   }
 
-  /** Threads for a call of `work` multiply-adds: one unless each thread gets enough to pay for the hand-off. */
+  /**
+   * Starts the workers the current thread count needs and resolves once they can take work (a browser
+   * starts workers only while the page's thread is free, so a page awaits this before training).
+   */
+  async threadsReady(): Promise<void> {
+    if (this.threadCount > 1) await this.ensurePool().whenReady(this.threadCount - 1);
+  }
+
+  /** Threads for a call of `work` multiply-adds. */
   private threadsFor(work: number): number {
-    if (this.threadCount === 1) return 1;
-    return Math.max(1, Math.min(this.threadCount, Math.floor(work / MIN_WORK_PER_THREAD)));
-  }
-
-  private scratchOf(t: number): number {
-    let s = this.scratch[t];
-    if (s === undefined) this.scratch[t] = s = this.heap.reserve(this.exports.gemmScratchBytes());
-    return s;
-  }
-
-  private panelOf(t: number, floats: number): number {
-    let p = this.panels[t] ?? null;
-    if (p === null || p.length < floats) {
-      if (p) this.heap.release(p);
-      p = this.heap.allocateWorkspace(floats);
-      this.panels[t] = p;
-    }
-    return p.ptr;
+    return threadsFor(work, this.threadCount);
   }
 
   /**
@@ -273,13 +163,6 @@ export class WasmBackend extends JsKernels implements Backend {
       this.pool = new ThreadPool(this.threadSetup.module, this.threadSetup.memory, control, workers, names);
     }
     return this.pool;
-  }
-
-  /** Writes a geometry to the block the conv/pool kernels read. */
-  private writeGeometry(fields: readonly number[]): number {
-    if (this.geometry === 0) this.geometry = this.heap.reserve(64);
-    new Int32Array(this.heap.memory.buffer, this.geometry, fields.length).set(fields);
-    return this.geometry;
   }
 
   release(storage: Storage): void {
@@ -378,7 +261,7 @@ export class WasmBackend extends JsKernels implements Backend {
       | (shape.accumulate ? this.flags.accumulate : 0);
     const threads = this.threadsFor(m * n * k);
     if (threads === 1) {
-      kernels.matmul(as.ptr, bs.ptr, os.ptr, m, k, n, flags, biasPtr, p0, p1, this.scratchOf(0), 0, 0, 0);
+      kernels.matmul(as.ptr, bs.ptr, os.ptr, m, k, n, flags, biasPtr, p0, p1, this.work.scratchOf(0), 0, 0, 0);
     } else {
       this.matmulThreads(kernels.matmulName, as.ptr, bs.ptr, os.ptr, m, k, n, shape, flags, biasPtr, p0, p1, threads);
     }
@@ -397,22 +280,17 @@ export class WasmBackend extends JsKernels implements Backend {
     name: string, a: number, b: number, out: number, m: number, k: number, n: number, shape: MatmulShape, flags: number,
     bias: number, p0: number, p1: number, threads: number,
   ): void {
-    const splitRows = n < m;
-    const dim = splitRows ? m : n;
-    const unit = splitRows ? GEMM_MR : GEMM_NR;
-    const per = Math.ceil(Math.ceil(dim / unit) / threads) * unit;
-    const tasks: Task[] = [];
-    for (let t = 0, s0 = 0; s0 < dim; t++, s0 += per) {
-      const size = Math.min(per, dim - s0);
-      const scratch = this.scratchOf(t);
+    const { splitRows, dim, unit } = matmulSplit(m, n);
+    const tasks = unitBlocks(dim, unit, threads).map(([s0, s1], t): Task => {
+      const size = s1 - s0;
+      const scratch = this.work.scratchOf(t);
       if (splitRows) {
         const aBlock = shape.transposeA ? a + s0 * 4 : a + s0 * k * 4;
-        tasks.push({ fn: name, args: [aBlock, b, out + s0 * n * 4, size, k, n, flags, bias, p0, p1, scratch, shape.transposeA ? m : k, 0, n] });
-      } else {
-        const bBlock = shape.transposeB ? b + s0 * k * 4 : b + s0 * 4;
-        tasks.push({ fn: name, args: [a, bBlock, out + s0 * 4, m, k, size, flags, bias ? bias + s0 * 4 : 0, p0, p1, scratch, 0, shape.transposeB ? k : n, n] });
+        return { fn: name, args: [aBlock, b, out + s0 * n * 4, size, k, n, flags, bias, p0, p1, scratch, shape.transposeA ? m : k, 0, n] };
       }
-    }
+      const bBlock = shape.transposeB ? b + s0 * k * 4 : b + s0 * 4;
+      return { fn: name, args: [a, bBlock, out + s0 * 4, m, k, size, flags, bias ? bias + s0 * 4 : 0, p0, p1, scratch, 0, shape.transposeB ? k : n, n] };
+    });
     this.runTasks(tasks);
   }
 
@@ -424,11 +302,9 @@ export class WasmBackend extends JsKernels implements Backend {
       !(outer >= 0 && n >= 0 && inner >= 0) || xs.length < outer * n * inner || os.length < outer * inner || typeof accumulate !== 'boolean') {
       return super.sumAxis(x, out, outer, n, inner, accumulate);
     }
-    if (!this.accumulator || this.accumulator.length < inner * 2) {
-      if (this.accumulator) this.heap.release(this.accumulator);
-      this.accumulator = this.heap.allocateWorkspace(inner * 2);
-    }
-    this.exports.sumAxisF64(xs.ptr, os.ptr, outer, n, inner, accumulate ? 1 : 0, this.accumulator.ptr);
+    // float64 accumulators: two float32 slots each.
+    const accumulator = this.work.block('sumAxis', inner * 2);
+    this.exports.sumAxisF64(xs.ptr, os.ptr, outer, n, inner, accumulate ? 1 : 0, accumulator);
   }
 
   // Reductions (norms for clipping and the monitor): float64 sums in the module.
@@ -486,12 +362,10 @@ export class WasmBackend extends JsKernels implements Backend {
     kernel: string, g: Conv2dGeometry, fusedRelu = false,
   ): { rows: number; patch: number; filter: number; geometry: number; blockRows: number; panelFloats: number } {
     const sizes = checkConvGeometry(kernel, g);
-    const direct = sizes.patch <= DIRECT_MAX_PATCH && g.outC % 4 === 0 ? 1 : 0;
-    const geometry = this.writeGeometry([
+    const { direct, blockRows } = convPanels(sizes.patch, g.outC);
+    const geometry = this.work.geometry([
       g.inH, g.inW, g.inC, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, g.outC, direct, fusedRelu ? 1 : 0,
     ]);
-    // Panels of about 256 KiB: in L2 beside the GEMM's packed blocks, and many rows per GEMM call.
-    const blockRows = Math.max(GEMM_MR, Math.min(4096, Math.floor(PANEL_FLOATS / sizes.patch / GEMM_MR) * GEMM_MR));
     // The direct kernels use the panel for one zero-padded image instead.
     const panelFloats = Math.max(blockRows * sizes.patch, direct ? this.exports.directPanelFloats(geometry) : 0);
     return { rows: sizes.rows, patch: sizes.patch, filter: sizes.filter, geometry, blockRows, panelFloats };
@@ -521,13 +395,10 @@ export class WasmBackend extends JsKernels implements Backend {
     }
     if (c.rows === 0) return;
     const threads = this.threadsFor(c.rows * c.patch * g.outC);
-    const per = Math.ceil(Math.ceil(c.rows / GEMM_MR) / threads) * GEMM_MR;
-    const tasks: Task[] = [];
-    for (let t = 0, r0 = 0; r0 < c.rows; t++, r0 += per) {
-      const panel = this.panelOf(t, c.panelFloats);
-      tasks.push({ fn: 'conv2dForwardRows', args: [xs.ptr, fs.ptr, os.ptr, biasPtr, c.geometry, r0, Math.min(c.rows, r0 + per), panel, c.blockRows, this.scratchOf(t)] });
-    }
-    this.runTasks(tasks);
+    this.runTasks(unitBlocks(c.rows, GEMM_MR, threads).map(([r0, r1], t) => ({
+      fn: 'conv2dForwardRows',
+      args: [xs.ptr, fs.ptr, os.ptr, biasPtr, c.geometry, r0, r1, this.work.panelOf(t, c.panelFloats), c.blockRows, this.work.scratchOf(t)],
+    })));
     if (act && !fusedRelu) this.unary(act, out, out);
   }
 
@@ -544,16 +415,11 @@ export class WasmBackend extends JsKernels implements Backend {
     if (c.rows === 0) return;
     // Whole images per thread: col2im of two images never adds into the same element of dx.
     const threads = Math.min(g.batch, this.threadsFor(c.rows * c.patch * g.outC));
-    const imagesPer = Math.ceil(g.batch / threads);
     const rowsPerImage = g.outH * g.outW;
-    const tasks: Task[] = [];
-    for (let t = 0, n0 = 0; n0 < g.batch; t++, n0 += imagesPer) {
-      const panel = this.panelOf(t, c.panelFloats);
-      const r0 = n0 * rowsPerImage;
-      const r1 = Math.min(g.batch, n0 + imagesPer) * rowsPerImage;
-      tasks.push({ fn: 'conv2dBackwardInputRows', args: [gs.ptr, fs.ptr, ds.ptr, c.geometry, r0, r1, panel, c.blockRows, this.scratchOf(t)] });
-    }
-    this.runTasks(tasks);
+    this.runTasks(unitBlocks(g.batch, 1, threads).map(([n0, n1], t) => ({
+      fn: 'conv2dBackwardInputRows',
+      args: [gs.ptr, fs.ptr, ds.ptr, c.geometry, n0 * rowsPerImage, n1 * rowsPerImage, this.work.panelOf(t, c.panelFloats), c.blockRows, this.work.scratchOf(t)],
+    })));
   }
 
   override conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate = false): void {
@@ -570,32 +436,18 @@ export class WasmBackend extends JsKernels implements Backend {
       if (!accumulate) ds.f32().fill(0);
       return;
     }
-    // A sum over all rows: fixed chunks (from the geometry alone), each into its own partial, summed in
-    // chunk order, so that the bits do not depend on how many threads took the chunks.
-    const blocks = Math.ceil(c.rows / c.blockRows);
-    const chunks = Math.min(FILTER_CHUNKS, blocks);
-    if (chunks === 1) {
-      this.exports.conv2dBackwardFilterRows(xs.ptr, gs.ptr, ds.ptr, c.geometry, 0, c.rows, this.panelOf(0, c.panelFloats), c.blockRows, this.scratchOf(0), accumulate ? 1 : 0);
+    // A sum over all rows in fixed chunks, each into its own partial, summed in chunk order (split.ts).
+    const { chunkRows, chunkCount } = filterChunks(c.rows, c.blockRows);
+    if (chunkCount === 1) {
+      this.exports.conv2dBackwardFilterRows(xs.ptr, gs.ptr, ds.ptr, c.geometry, 0, c.rows, this.work.panelOf(0, c.panelFloats), c.blockRows, this.work.scratchOf(0), accumulate ? 1 : 0);
       return;
     }
-    const chunkRows = Math.ceil(blocks / chunks) * c.blockRows;
-    const chunkCount = Math.ceil(c.rows / chunkRows);
-    if (!this.partials || this.partials.length < chunkCount * c.filter) {
-      if (this.partials) this.heap.release(this.partials);
-      this.partials = this.heap.allocateWorkspace(chunkCount * c.filter);
-    }
-    const partials = this.partials.ptr;
+    const partials = this.work.block('filterPartials', chunkCount * c.filter);
     const threads = Math.min(chunkCount, this.threadsFor(c.rows * c.patch * g.outC));
-    const per = Math.ceil(chunkCount / threads);
-    const tasks: Task[] = [];
-    for (let t = 0, c0 = 0; c0 < chunkCount; t++, c0 += per) {
-      const panel = this.panelOf(t, c.panelFloats);
-      tasks.push({
-        fn: 'conv2dBackwardFilterChunks',
-        args: [xs.ptr, gs.ptr, partials, c.geometry, c.rows, chunkRows, c0, Math.min(chunkCount, c0 + per), panel, c.blockRows, this.scratchOf(t)],
-      });
-    }
-    this.runTasks(tasks);
+    this.runTasks(unitBlocks(chunkCount, 1, threads).map(([c0, c1], t) => ({
+      fn: 'conv2dBackwardFilterChunks',
+      args: [xs.ptr, gs.ptr, partials, c.geometry, c.rows, chunkRows, c0, c1, this.work.panelOf(t, c.panelFloats), c.blockRows, this.work.scratchOf(t)],
+    })));
     this.exports.sumRows(partials, ds.ptr, chunkCount, c.filter, accumulate ? 1 : 0);
   }
 
@@ -611,14 +463,9 @@ export class WasmBackend extends JsKernels implements Backend {
     this.checkSize(fn, 'x', xs, sizes.input, 'batch·inH·inW·channels');
     this.checkSize(fn, 'out', os, sizes.output, 'batch·outH·outW·channels');
     this.checkSize(fn, 'argmax', as, sizes.output, 'batch·outH·outW·channels');
-    const geometry = this.writeGeometry([g.inH, g.inW, g.channels, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, 0]);
+    const geometry = this.work.geometry([g.inH, g.inW, g.channels, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, 0]);
     const threads = Math.min(g.batch, this.threadsFor(sizes.output * g.poolH * g.poolW * 8));
-    const per = Math.ceil(g.batch / Math.max(1, threads));
-    const tasks: Task[] = [];
-    for (let n0 = 0; n0 < g.batch; n0 += per) {
-      tasks.push({ fn: 'maxPoolImages', args: [xs.ptr, os.ptr, as.ptr, geometry, n0, Math.min(g.batch, n0 + per)] });
-    }
-    this.runTasks(tasks);
+    this.runTasks(unitBlocks(g.batch, 1, threads).map(([n0, n1]) => ({ fn: 'maxPoolImages', args: [xs.ptr, os.ptr, as.ptr, geometry, n0, n1] })));
   }
 
   override maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, g?: Pool2dGeometry): void {
@@ -637,14 +484,9 @@ export class WasmBackend extends JsKernels implements Backend {
       throw new RangeError(`${fn}: argmax[${bad}] must index dx (0 … ${limit - 1}), got ${as.i32()[bad]}; was it recorded for an input of this size?`);
     }
     if (g !== undefined && windowsDisjoint(fn, g, gs.length, ds.length)) {
-      const geometry = this.writeGeometry([g.inH, g.inW, g.channels, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, 0]);
+      const geometry = this.work.geometry([g.inH, g.inW, g.channels, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, 0]);
       const threads = Math.min(g.batch, this.threadsFor(ds.length * 2));
-      const per = Math.ceil(g.batch / Math.max(1, threads));
-      const tasks: Task[] = [];
-      for (let n0 = 0; n0 < g.batch; n0 += per) {
-        tasks.push({ fn: 'maxPoolBackwardTiled', args: [gs.ptr, as.ptr, ds.ptr, geometry, n0, Math.min(g.batch, n0 + per)] });
-      }
-      this.runTasks(tasks);
+      this.runTasks(unitBlocks(g.batch, 1, threads).map(([n0, n1]) => ({ fn: 'maxPoolBackwardTiled', args: [gs.ptr, as.ptr, ds.ptr, geometry, n0, n1] })));
       return;
     }
     ds.f32().fill(0);
