@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fashionMnist, mnist, type LoadInfo } from '../src/data/index.js';
+import { fashionMnist, mnist, type LoadInfo } from '../src/data/node.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectifier-data-timing-'));
 try {

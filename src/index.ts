@@ -1,8 +1,10 @@
 /**
  * Rectifier: the rectified linear unit and its family, exact and fast, in the networks where they work.
  *
- * The package entry re-exports each folder's public surface, bottom of the stack first (see
- * docs/ARCHITECTURE.md): the activation table, the backends, tensors, autograd, ops, then the engine.
+ * The package entry, the same in a browser and in Node: each folder's public surface, bottom of the
+ * stack first: the activation table, the backends, tensors, autograd, ops, model bytes, then the engine.
+ * Nothing here imports a Node module or touches a Node global at load, so it bundles for the browser
+ * as it is. Node's entry (node.ts) adds files, the dataset packages and their cache.
  */
 export * from './activations/index.js';
 export type {
@@ -17,8 +19,10 @@ export { Activation, getActivation, toActivation, activate, linear, matmul, add,
 export type { ActivationOptions, ActivationRunOptions, Conv2dOptions, Pool2dOptions } from './ops/index.js';
 export * as ops from './ops/index.js';
 export * as data from './data/index.js';
-export { fashionMnist, mnist, spiral, circles, xor, gaussians, loadCsv, batches } from './data/index.js';
-export type { Dataset, Split, Batch } from './data/index.js';
+export { fashionMnist, mnist, spiral, circles, xor, gaussians, loadCsv, parseCsv, batches } from './data/index.js';
+export type { Dataset, Split, Batch, ImageFileOptions } from './data/index.js';
+export { MAX_HEADER_BYTES, encodeSafetensors, parseSafetensors, bytesSource, readModelBytes, writeModelBytes, LOCAL_STORAGE_MAX_BYTES } from './io/index.js';
+export type { ByteSource, BytesSource, ModelDestination, ModelSource, NamedArray, SafetensorsContents } from './io/index.js';
 // The training engine. Keras style: sequential → compile → fit/evaluate/predict → save/loadModel.
 // PyTorch style: model.forward(x, { training: true }) → loss → loss.backward() → optimizer.step(params)
 // → optimizer.zeroGrad(), inside tidy() so each step's intermediates are freed. See src/nn/index.ts.

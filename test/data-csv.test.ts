@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadCsv, parseCsv } from '../src/data/index.js';
+import { loadCsv, parseCsv } from '../src/data/node.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rectifier-csv-test-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -100,7 +100,7 @@ test('loadCsv: empty tables, header problems and bad options are errors', async 
   assert.throws(() => parseCsv('1,"0\n'), /parseCsv: malformed CSV: Quote Not Closed/);
   assert.throws(() => parseCsv(42 as unknown as string), /parseCsv: text must be a string or Uint8Array, got 42/);
   await assert.rejects(loadCsv(path.join(tmp, 'nope.csv')), /loadCsv: cannot read .*nope\.csv \(ENOENT\)/);
-  await assert.rejects(loadCsv(''), /loadCsv: path must be a non-empty path string, got ""/);
+  await assert.rejects(loadCsv(''), /loadCsv: source must be a path, URL, File, Blob or bytes, got ""/);
   await assert.rejects(loadCsv(file('x.csv', '1,0\n'), { label: 0 } as object), /loadCsv: unknown option "label"/);
 });
 

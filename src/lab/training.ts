@@ -4,8 +4,7 @@
  * and per-layer gradient norms at a point in time.
  */
 import { zeroGrad } from '../autograd/tape.js';
-import { fashionMnist } from '../data/fashion-mnist.js';
-import { mnist } from '../data/mnist.js';
+import { fashionMnist, mnist } from '../data/node.js';
 import { flatten, take, type Dataset, type Split } from '../data/dataset.js';
 import { Dense, Conv2D, layers, type Layer } from '../nn/layers.js';
 import type { InitializerLike } from '../nn/init.js';

@@ -7,7 +7,6 @@
  * relative size of the update ‖ΔW‖/‖W‖ (cs231n's rule of thumb puts healthy values near 1e-3,
  * https://cs231n.github.io/neural-networks-3/#ratio).
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
 import { gradOf, requiresGrad, retainGrad, zeroGrad } from '../autograd/tape.js';
 import type { Parameter } from '../autograd/parameter.js';
 import { setFitMonitorFactory } from '../nn/model.js';
@@ -15,6 +14,7 @@ import type { History, Logs, Sequential, TrainingObserver } from '../nn/model.js
 import { shapeSize } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describe } from '../util/describe.js';
+import { fileSystem } from '../io/file-system.js';
 import { advise } from './advice.js';
 import { accumulatorOptions, accumulatorsFor, inspect, reportOf } from './inspect.js';
 import { reportedLayers } from './layers.js';
@@ -123,7 +123,7 @@ export class FitMonitor implements TrainingObserver {
   trainBegin(history: History): void {
     const t0 = performance.now();
     history.monitor = [];
-    if (this.options.jsonl) writeFileSync(this.options.jsonl, '');
+    if (this.options.jsonl) fileSystem('fit', 'leave out monitor.jsonl and take the numbers from monitor.onEpochEnd or history.monitor').writeFileAtomic(this.options.jsonl, '');
     if (this.probeAtInit > 0) {
       const inSize = shapeSize(this.model.inputShape);
       const n = Math.min(this.probeAtInit, this.inputs.length / inSize);
@@ -266,7 +266,7 @@ export class FitMonitor implements TrainingObserver {
   async epochEnd(epoch: number, logs: Logs, history: History): Promise<void> {
     const stats = this.epochStats(epoch, logs.loss);
     (history.monitor ??= [])[epoch] = stats;
-    if (this.options.jsonl) appendFileSync(this.options.jsonl, jsonLines(stats));
+    if (this.options.jsonl) fileSystem('fit', 'leave out monitor.jsonl').appendText(this.options.jsonl, jsonLines(stats));
     if (this.options.onEpochEnd) {
       const findings = advise({ epochs: history.monitor, report: history.monitorInit, learningRate: stats.learningRate });
       await this.options.onEpochEnd(stats, findings);
@@ -297,7 +297,7 @@ export function writeMonitorJsonl(path: string, history: History): void {
   if (!history || typeof history !== 'object' || !Array.isArray(history.monitor)) {
     throw new TypeError(`writeMonitorJsonl: history must be the result of fit(…, { monitor: true }) (with a monitor array), got ${describe(history)}${history && typeof history === 'object' ? ' without history.monitor' : ''}`);
   }
-  writeFileSync(path, history.monitor.filter(Boolean).map(jsonLines).join(''));
+  fileSystem('writeMonitorJsonl', 'use jsonLines(epoch) on history.monitor').writeFileAtomic(path, history.monitor.filter(Boolean).map(jsonLines).join(''));
 }
 
 setFitMonitorFactory((model, options, inputs) => new FitMonitor(model, options as MonitorOptions, inputs));

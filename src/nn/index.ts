@@ -31,7 +31,5 @@ export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
-export { NonFiniteLossError, Sequential, loadModel, sequential, setFitMonitorFactory } from './model.js';
+export { NonFiniteLossError, Sequential, loadModel, modelFromSafetensors, sequential, setFitMonitorFactory } from './model.js';
 export type { Callbacks, CompileOptions, FitMonitorFactory, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
-export { MAX_HEADER_BYTES, encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
-export type { NamedArray, SafetensorsContents } from './safetensors.js';

@@ -23,8 +23,8 @@ import { ActivationLayer, BatchNorm, Dropout, Layer, PReLU, RReLU, layerFromConf
 import type { LayerConfig } from './layers.js';
 import { getLoss } from './losses.js';
 import type { LossId } from './losses.js';
-import { encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
-import type { NamedArray } from './safetensors.js';
+import { readModelBytes, writeModelBytes, type ModelDestination, type ModelSource } from '../io/model-bytes.js';
+import { bytesSource, encodeSafetensors, parseSafetensors, type NamedArray } from '../io/safetensors.js';
 
 export interface SequentialOptions {
   /** Shape of one sample, without the batch axis: [features] or [height, width, channels]. */
@@ -545,8 +545,8 @@ export class Sequential {
       last = logs;
       await observer?.epochEnd?.(epoch, logs, history);
       for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
-      // Let timers and I/O run between epochs.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Let timers, I/O and (in a page) rendering run between epochs; setTimeout exists everywhere.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
     }
     await observer?.trainEnd?.(history);
     for (const c of callbacks) await c.onTrainEnd?.(last);
@@ -647,18 +647,25 @@ export class Sequential {
 
   /**
    * Saves weights and, in the safetensors `__metadata__`, the architecture and training configuration as
-   * JSON, atomically. Tensor names are `<layer>.<weight>` (dense_1.kernel …).
+   * JSON. Tensor names are `<layer>.<weight>` (dense_1.kernel …). The destination is a path or `file://`
+   * URL in Node (written atomically, before save returns), or in a page `indexeddb://name`,
+   * `localstorage://name` (small models) or `downloads://name`: the same bytes everywhere.
    */
-  save(path: string): void {
+  save(destination: ModelDestination): Promise<void> {
     this.checkAlive();
-    if (typeof path !== 'string' || path === '') throw new TypeError(`save: path must be a non-empty string, got ${describe(path)}`);
+    return writeModelBytes('save', destination, this.toSafetensors());
+  }
+
+  /** The bytes `save` writes: a safetensors file with the architecture in its metadata. */
+  toSafetensors(): Uint8Array {
+    this.checkAlive();
     const tensors = new Map<string, NamedArray>();
     for (const l of this.layers) for (const p of l.weights()) tensors.set(`${l.name}.${p.name}`, { shape: p.shape, data: p.value.data as Float32Array });
     const metadata: Record<string, string> = { format: 'rectifier', 'rectifier.version': '1', architecture: JSON.stringify(this.toJSON()) };
     if (this.optimizer && this.lossId) {
       metadata.training = JSON.stringify({ optimizer: this.optimizer.getConfig(), loss: this.lossId, metrics: this.metrics });
     }
-    writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+    return encodeSafetensors(tensors, metadata);
   }
 
   /** Frees the weights, the optimizer state and the training snapshot. */
@@ -684,9 +691,20 @@ export function sequential(options: SequentialOptions): Sequential {
   return new Sequential(options);
 }
 
-/** Loads a model saved by `model.save`: architecture, weights and (when saved) the compile settings. */
-export function loadModel(path: string): Sequential {
-  const { tensors, metadata } = readSafetensors(path);
+/**
+ * Loads a model saved by `model.save`: architecture, weights and (when saved) the compile settings. The
+ * source is a path or `file://` URL (Node), `indexeddb://name` or `localstorage://name` (a page), an
+ * http(s) or relative URL (fetched), a File or Blob, a fetch Response, or the bytes.
+ */
+export async function loadModel(source: ModelSource): Promise<Sequential> {
+  const { bytes, name } = await readModelBytes('loadModel', source);
+  return modelFromSafetensors(bytes, name);
+}
+
+/** A model from the bytes of a file `model.save` wrote (synchronous; `name` appears in messages). */
+export function modelFromSafetensors(bytes: Uint8Array, name = 'the model bytes'): Sequential {
+  const path = name;
+  const { tensors, metadata } = parseSafetensors(bytesSource(bytes, name));
   if (!metadata.architecture) throw new Error(`${path}: no architecture in the safetensors __metadata__; it was not saved by model.save (read its tensors with readSafetensors)`);
   let arch: ReturnType<Sequential['toJSON']>;
   try {

@@ -5,7 +5,7 @@ import { formatTable } from '../../report/index.js';
 import { fitsModel, loadDatasetByName } from '../datasets.js';
 
 async function modelAndTestSet(modelPath: string, dataset: string): Promise<{ model: Sequential; test: Dataset }> {
-  const model = loadModel(modelPath);
+  const model = await loadModel(modelPath);
   const { test } = await loadDatasetByName(dataset);
   if (!fitsModel(test.sampleShape, model.inputShape)) {
     throw new Error(`${modelPath} takes samples of shape [${model.inputShape.join(', ')}] but ${dataset} has samples of shape [${test.sampleShape.join(', ')}]`);

@@ -39,7 +39,7 @@ export async function runInspect(
   if (!Number.isInteger(wanted) || wanted <= 0) throw new RangeError(`inspect: --samples must be a positive integer, got ${show(opts.samples)}`);
   if (!existsSync(modelPath)) throw new Error(`inspect: no such model file: ${modelPath}`);
 
-  const model = loadModel(modelPath);
+  const model = await loadModel(modelPath);
   try {
     const data = (await loadDatasetByName(opts.dataset))[split];
     const inSize = shapeSize(model.inputShape);

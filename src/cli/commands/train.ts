@@ -220,7 +220,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   const seconds = (performance.now() - t0) / 1000;
   const trainEval = model.evaluate(train.x, train.y);
   const testEval = model.evaluate(split.test.x, split.test.y);
-  if (opts.save) model.save(opts.save);
+  if (opts.save) await model.save(opts.save);
   const summary = {
     dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
     learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,

@@ -1,0 +1,15 @@
+/**
+ * io/ — model bytes: the safetensors format as pure functions on bytes (encode, parse from any
+ * `ByteSource`), where bytes go and come from (files in Node; in a page IndexedDB, localStorage,
+ * downloads, URLs, File/Blob), and the file system hook that keeps this folder out of Node's modules
+ * (Node's entry installs Node's file system from node-files.ts, which only Node code imports).
+ */
+export { MAX_HEADER_BYTES, bytesSource, encodeSafetensors, parseSafetensors } from './safetensors.js';
+export type { ByteSource, NamedArray, SafetensorsContents } from './safetensors.js';
+export { fileSystem, hasFileSystem, setFileSystem } from './file-system.js';
+export type { FileSystem } from './file-system.js';
+export { readBytes } from './sources.js';
+export type { BytesSource, NamedBytes } from './sources.js';
+export { readModelBytes, writeModelBytes } from './model-bytes.js';
+export type { ModelDestination, ModelSource } from './model-bytes.js';
+export { LOCAL_STORAGE_MAX_BYTES } from './browser-stores.js';

