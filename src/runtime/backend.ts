@@ -9,7 +9,7 @@
 import { JsBackend } from '../backend/js.js';
 import type { Backend, BackendName } from '../backend/types.js';
 import { describe } from '../util/describe.js';
-import { checkWasmEnvironment, createWasmBackend, createWasmBackendSync, type WasmBackend } from '../wasm/index.js';
+import { checkWasmEnvironment, createWasmBackend, createWasmBackendSync, type WasmBackend, type WasmBackendOptions } from '../wasm/index.js';
 import { environmentVariable, isNode } from '../wasm/host.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'wasm'];
@@ -68,8 +68,22 @@ export function backend(): Backend {
  * with its name once it and its kernel threads are ready: `await ready()` at the start of a page. In
  * Node it loads synchronously, so awaiting it is optional there. A backend chosen with setBackend is
  * kept. Resolves with 'js' when wasm cannot load (`backendFailure()` says why).
+ *
+ * `options` ({ threads, relaxedSimd }) apply when this call loads the wasm backend: a page has no
+ * environment variables, so this is where it turns relaxed SIMD off (`relaxedSimd: false`, for the
+ * rounding of the plain build) or starts fewer threads.
  */
-export async function ready(): Promise<BackendName> {
+export async function ready(options?: WasmBackendOptions): Promise<BackendName> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`ready: options must be an object { threads?, relaxedSimd? }, got ${describe(options)}`);
+  }
+  if (options !== undefined && instances.wasm) {
+    const loaded = instances.wasm as WasmBackend;
+    if (options.relaxedSimd !== undefined && options.relaxedSimd !== loaded.info.relaxedSimd) {
+      throw new Error(`ready: the wasm backend is already loaded with relaxedSimd ${loaded.info.relaxedSimd}; pass options to the first ready() call`);
+    }
+    if (options.threads !== undefined) loaded.setThreads(Math.min(options.threads, loaded.maxThreads));
+  }
   if (!chosen) {
     const wanted = wantedBackend();
     checkWasmEnvironment();
@@ -78,7 +92,7 @@ export async function ready(): Promise<BackendName> {
     } else {
       if (!instances.wasm) {
         try {
-          instances.wasm = await createWasmBackend();
+          instances.wasm = await createWasmBackend(undefined, options);
           wasmFailure = null;
         } catch (e) {
           wasmFailure = failureOf(e);
