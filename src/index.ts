@@ -21,11 +21,10 @@ export * as ops from './ops/index.js';
 export * as data from './data/index.js';
 export { fashionMnist, mnist, spiral, circles, xor, gaussians, loadCsv, parseCsv, batches } from './data/index.js';
 export type { Dataset, Split, Batch, ImageFileOptions } from './data/index.js';
-export { MAX_HEADER_BYTES, encodeSafetensors, parseSafetensors, bytesSource, readModelBytes, writeModelBytes, LOCAL_STORAGE_MAX_BYTES } from './io/index.js';
-export type { ByteSource, BytesSource, ModelDestination, ModelSource, NamedArray, SafetensorsContents } from './io/index.js';
 // The training engine. Keras style: sequential → compile → fit/evaluate/predict → save/loadModel.
 // PyTorch style: model.forward(x, { training: true }) → loss → loss.backward() → optimizer.step(params)
 // → optimizer.zeroGrad(), inside tidy() so each step's intermediates are freed. See src/nn/index.ts.
+export * from './io/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './monitors/index.js';

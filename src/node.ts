@@ -5,7 +5,7 @@
  * a path, safetensors files. `import … from 'rectifier'` resolves here in Node (the `node` export
  * condition) and to index.ts in a browser bundle; `rectifier/node` names it explicitly.
  */
-import { installNodeFileSystem } from './io/node-files.js';
+import { installNodeFileSystem } from './io/files.js';
 
 installNodeFileSystem();
 
@@ -13,4 +13,4 @@ export * from './index.js';
 export * as data from './data/node.js';
 export { cacheDir, clearCache, fashionMnist, mnist } from './data/node.js';
 export type { ImageLoadOptions, LoadInfo } from './data/node.js';
-export { readSafetensors, writeFileAtomic } from './io/node-files.js';
+export { readSafetensors, writeFileAtomic } from './io/files.js';

@@ -18,8 +18,14 @@ b.f32().forEach((_, i, v) => (v[i] = Math.cos(i)));
 be.matmul(a, b, c, { m, k, n });
 const want = new Float32Array(m * n);
 matmulReference(a.f32(), b.f32(), want, { m, k, n });
+// Float32 rounding of a k-term dot product (fused or not) is at most γ_k·Σ|a||b|, γ_k = k·u/(1 − k·u),
+// u = 2^−24 (Higham, Accuracy and Stability of Numerical Algorithms, §3.1): the worst error as a
+// fraction of that bound must stay ≤ 1.
+const absA = a.f32().map(Math.abs), absB = b.f32().map(Math.abs), bound = new Float32Array(m * n);
+matmulReference(absA, absB, bound, { m, k, n });
+const u = 2 ** -24, gamma = (k * u) / (1 - k * u);
 let worst = 0;
-c.f32().forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
+c.f32().forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]) / (gamma * bound[i]))));
 console.log(JSON.stringify({ info: be.info, worst }));
 `;
 
@@ -32,15 +38,17 @@ function probe(flags: string[], options: object = {}, env: Record<string, string
 }
 
 describe('relaxed SIMD (fused multiply-add), used wherever the engine has it', () => {
-  test('in this process, it is used exactly when the engine passes the feature test', () => {
+  test('in this process, it is used exactly when the engine passes the feature test', (t) => {
+    if (process.env.RECTIFIER_RELAXED_SIMD !== undefined && process.env.RECTIFIER_RELAXED_SIMD !== '') {
+      t.skip(`RECTIFIER_RELAXED_SIMD=${process.env.RECTIFIER_RELAXED_SIMD} is set: the default cannot be observed`);
+      return;
+    }
     const be = createWasmBackendSync() as WasmBackend;
     const supported = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(new Uint8Array([
       0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
     ]));
-    if (process.env.RECTIFIER_RELAXED_SIMD === undefined || process.env.RECTIFIER_RELAXED_SIMD === '') {
-      assert.equal(be.info.relaxedSimd, supported);
-      assert.equal(be.info.module, supported ? 'rectifier-mt-relaxed.wasm' : 'rectifier-mt.wasm');
-    }
+    assert.equal(be.info.relaxedSimd, supported);
+    assert.equal(be.info.module, supported ? 'rectifier-mt-relaxed.wasm' : 'rectifier-mt.wasm');
   });
 
   test('with engine support (the flag on Node 20), the relaxed build loads by default and its GEMM agrees with the reference to float32 rounding', () => {
@@ -48,7 +56,7 @@ describe('relaxed SIMD (fused multiply-add), used wherever the engine has it', (
     assert.equal(r.info.relaxedSimd, true);
     assert.equal(r.info.module, 'rectifier-mt-relaxed.wasm');
     assert.equal(r.info.relaxedSimdFailure, null);
-    assert.ok(r.worst < 1e-3, `worst error ${r.worst}`);
+    assert.ok(r.worst <= 1, `worst error ${r.worst} of the float32 rounding bound`);
   });
 
   test('RECTIFIER_RELAXED_SIMD=0 and relaxedSimd: false turn it off, and info says which did', () => {
@@ -66,7 +74,7 @@ describe('relaxed SIMD (fused multiply-add), used wherever the engine has it', (
       assert.equal(r.info.relaxedSimd, false);
       assert.equal(r.info.module, 'rectifier-mt.wasm');
       assert.match(r.info.relaxedSimdFailure ?? '', /--experimental-wasm-relaxed-simd/);
-      assert.ok(r.worst < 1e-3);
+      assert.ok(r.worst <= 1, `worst error ${r.worst} of the float32 rounding bound`);
     }
   });
 

@@ -12,7 +12,7 @@ import { MODEL_PRESETS, runTrain } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
 import { activationIds } from '../activations/index.js';
 import { INITIALIZER_IDS } from '../nn/index.js';
-import { installNodeFileSystem } from '../io/node-files.js';
+import { installNodeFileSystem } from '../io/files.js';
 
 // Model files and monitor logs are paths here.
 installNodeFileSystem();

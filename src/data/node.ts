@@ -2,7 +2,7 @@
 // packages (optional peer dependencies, never downloaded) through a checksummed cache in the user's
 // cache directory (cacheDir(): $RECTIFIER_CACHE_DIR, $XDG_CACHE_HOME/rectifier or ~/.cache/rectifier).
 
-import '../io/node-files.js';
+import '../io/files.js';
 import type { Split } from './dataset.js';
 import { FASHION_MNIST_SET } from './fashion-mnist.js';
 import type { ImageFileOptions } from './image-sets.js';

@@ -2,7 +2,7 @@
  * The file system, where there is one. Library code that can write or read a file (model.save to a path,
  * the fit monitor's JSON lines, loadModel from a path) reaches it through here, so that it imports no
  * Node module itself and stays in the browser entry; Node's entry installs Node's file system
- * (node-files.ts) when it loads. Without one (a page), asking for a file is an error that says what to
+ * (files.ts) when it loads. Without one (a page), asking for a file is an error that says what to
  * use instead.
  */
 

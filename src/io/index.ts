@@ -1,8 +1,9 @@
 /**
  * io/ — model bytes: the safetensors format as pure functions on bytes (encode, parse from any
  * `ByteSource`), where bytes go and come from (files in Node; in a page IndexedDB, localStorage,
- * downloads, URLs, File/Blob), and the file system hook that keeps this folder out of Node's modules
- * (Node's entry installs Node's file system from node-files.ts, which only Node code imports).
+ * downloads, URLs, File/Blob), and the file system hook that keeps this folder out of Node's modules:
+ * Node's file system (files.ts: atomic writes, safetensors read from a path) is installed by the Node
+ * code that imports it (Node's entry, data/node.ts, the CLI) and is not exported from here.
  */
 export { MAX_HEADER_BYTES, bytesSource, encodeSafetensors, parseSafetensors } from './safetensors.js';
 export type { ByteSource, NamedArray, SafetensorsContents } from './safetensors.js';

@@ -1,15 +1,14 @@
 /**
- * The `.safetensors` format (https://huggingface.co/docs/safetensors) as pure functions on bytes, the
- * same in Node and in a browser: an 8-byte
- * little-endian header length N, N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin,
- * end] }, __metadata__?: { string: string } }` with offsets relative to the byte after the header, then
- * the raw little-endian data. We write F32 only and pad the header with spaces to a multiple of 8 bytes,
- * as the reference writer does, so data stays aligned.
+ * The `.safetensors` format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
+ * length N, N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {
+ * string: string } }` with offsets relative to the byte after the header, then the raw little-endian data.
+ * We write F32 only and pad the header with spaces to a multiple of 8 bytes, as the reference writer does,
+ * so data stays aligned. Pure functions on bytes: the same in Node and in the browser.
  *
- * The parser treats its input as untrusted: the header length is checked against the file size and a
- * 100 MB cap (the reference implementation's) before anything is allocated; every entry's dtype, shape,
- * offsets and byte count is checked, and the ranges must tile the data section exactly. A bad file is
- * an error naming the problem, never an allocation of the size it claims.
+ * The parser treats its input as untrusted: the header length is checked against the size and a 100 MB
+ * cap (the reference implementation's) before anything is allocated; every entry's dtype, shape, offsets
+ * and byte count is checked, and the ranges must tile the data section exactly. A bad file is an error
+ * naming the problem, never an allocation of the size it claims.
  */
 import { describe } from '../util/describe.js';
 
@@ -67,99 +66,101 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
   return bytes;
 }
 
+function fail(path: string, problem: string): never {
+  throw new Error(`${path} is not a valid safetensors file: ${problem}`);
+}
+
 /**
- * Where parsed bytes come from: a file read piece by piece (so that a bad header is refused before the
- * rest is read) or bytes in memory (bytesSource).
+ * Bytes to parse, read on demand so that a file claiming gigabytes is rejected before anything of that
+ * size is allocated: a file in Node (./files.ts), bytes in memory anywhere.
  */
 export interface ByteSource {
-  /** For messages: the path, URL or a description. */
+  /** How the source is named in errors (a path, a URL, "the given bytes"). */
   readonly name: string;
   readonly size: number;
-  /** Reads `length` bytes at `position` into `into` (from its start); returns how many were read. */
+  /** Copies `length` bytes at `position` into `into` (from 0); returns how many were read. */
   read(into: Uint8Array, length: number, position: number): number;
 }
 
-/** Bytes in memory as a ByteSource. */
-export function bytesSource(bytes: Uint8Array, name: string): ByteSource {
+/** A ByteSource over bytes already in memory. */
+export function bytesSource(bytes: Uint8Array, name = 'the given bytes'): ByteSource {
   return {
     name,
     size: bytes.length,
-    read: (into, length, position) => {
-      const part = bytes.subarray(position, position + length);
+    read(into, length, position) {
+      const part = bytes.subarray(position, Math.min(bytes.length, position + length));
       into.set(part);
       return part.length;
     },
   };
 }
 
-function fail(path: string, problem: string): never {
-  throw new Error(`${path} is not a valid safetensors file: ${problem}`);
-}
-
 /** Parses and validates safetensors bytes holding F32 tensors. */
 export function parseSafetensors(source: ByteSource): SafetensorsContents {
   const path = source.name;
-  const size = source.size;
-  if (size < 8) fail(path, `it holds ${size} bytes, fewer than the 8-byte header length (truncated?)`);
-  const lenBuf = new Uint8Array(8);
-  source.read(lenBuf, 8, 0);
-  const headerLen = new DataView(lenBuf.buffer).getBigUint64(0, true);
-  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(path, `the header claims ${headerLen} bytes, more than the ${MAX_HEADER_BYTES}-byte limit (corrupt length?)`);
-  const n = Number(headerLen);
-  if (n < 2) fail(path, `the header length is ${n} bytes, too short for a JSON object`);
-  if (8 + n > size) fail(path, `the header claims ${n} bytes but the file holds only ${size - 8} after the length (truncated?)`);
-  const headerBytes = new Uint8Array(n);
-  source.read(headerBytes, n, 8);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
-  } catch (e) {
-    fail(path, `the header is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) fail(path, 'the header is not a JSON object');
-  const dataSize = size - 8 - n;
-  const metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; shape: number[]; begin: number; end: number }> = [];
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, '__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(path, `__metadata__.${k} must be a string, got ${describe(v)}`);
-        metadata[k] = v;
+  {
+    const size = source.size;
+    if (size < 8) fail(path, `it holds ${size} bytes, fewer than the 8-byte header length (truncated?)`);
+    const lenBuf = new Uint8Array(8);
+    source.read(lenBuf, 8, 0);
+    const headerLen = new DataView(lenBuf.buffer).getBigUint64(0, true);
+    if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(path, `the header claims ${headerLen} bytes, more than the ${MAX_HEADER_BYTES}-byte limit (corrupt length?)`);
+    const n = Number(headerLen);
+    if (n < 2) fail(path, `the header length is ${n} bytes, too short for a JSON object`);
+    if (8 + n > size) fail(path, `the header claims ${n} bytes but the file holds only ${size - 8} after the length (truncated?)`);
+    const headerBytes = new Uint8Array(n);
+    source.read(headerBytes, n, 8);
+    let header: unknown;
+    try {
+      header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    } catch (e) {
+      fail(path, `the header is not valid UTF-8 JSON (${(e as Error).message})`);
+    }
+    if (!header || typeof header !== 'object' || Array.isArray(header)) fail(path, 'the header is not a JSON object');
+    const dataSize = size - 8 - n;
+    const metadata: Record<string, string> = {};
+    const entries: Array<{ name: string; shape: number[]; begin: number; end: number }> = [];
+    for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+      if (name === '__metadata__') {
+        if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, '__metadata__ must be an object of strings');
+        for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+          if (typeof v !== 'string') fail(path, `__metadata__.${k} must be a string, got ${describe(v)}`);
+          metadata[k] = v;
+        }
+        continue;
       }
-      continue;
+      const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+      if (!e || typeof e !== 'object') fail(path, `entry "${name}" is not an object`);
+      if (e.dtype !== 'F32') fail(path, `tensor "${name}" has dtype ${describe(e.dtype)}; only F32 is supported`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(path, `tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+      const off = e.data_offsets;
+      if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) {
+        fail(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`);
+      }
+      const [begin, end] = off as [number, number];
+      if (end > dataSize) fail(path, `tensor "${name}" claims bytes ${begin}..${end} but the data section holds ${dataSize} bytes (truncated?)`);
+      const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
+      if (!Number.isSafeInteger(count * 4) || count * 4 !== end - begin) fail(path, `tensor "${name}" of shape [${(e.shape as number[]).join(', ')}] needs ${count * 4} bytes but its offsets span ${end - begin}`);
+      entries.push({ name, shape: e.shape as number[], begin, end });
     }
-    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!e || typeof e !== 'object') fail(path, `entry "${name}" is not an object`);
-    if (e.dtype !== 'F32') fail(path, `tensor "${name}" has dtype ${describe(e.dtype)}; only F32 is supported`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(path, `tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
-    const off = e.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) {
-      fail(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`);
+    // The ranges must tile the data section exactly: no overlap, no hole, nothing trailing.
+    const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+    let expected = 0;
+    for (const e of sorted) {
+      if (e.begin !== expected) fail(path, `tensor "${e.name}" starts at byte ${e.begin} where ${expected} was expected (overlapping or missing data)`);
+      expected = e.end;
     }
-    const [begin, end] = off as [number, number];
-    if (end > dataSize) fail(path, `tensor "${name}" claims bytes ${begin}..${end} but the data section holds ${dataSize} bytes (truncated?)`);
-    const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
-    if (!Number.isSafeInteger(count * 4) || count * 4 !== end - begin) fail(path, `tensor "${name}" of shape [${(e.shape as number[]).join(', ')}] needs ${count * 4} bytes but its offsets span ${end - begin}`);
-    entries.push({ name, shape: e.shape as number[], begin, end });
+    if (expected !== dataSize) fail(path, `the tensors cover ${expected} bytes but the data section holds ${dataSize}`);
+    const tensors = new Map<string, NamedArray>();
+    for (const e of entries) {
+      const bytes = new Uint8Array(e.end - e.begin);
+      const got = bytes.length ? source.read(bytes, bytes.length, 8 + n + e.begin) : 0;
+      if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of "${e.name}"`);
+      const dv = new DataView(bytes.buffer);
+      const data = new Float32Array(bytes.length / 4);
+      for (let i = 0; i < data.length; i++) data[i] = dv.getFloat32(i * 4, true);
+      tensors.set(e.name, { shape: e.shape, data });
+    }
+    return { tensors, metadata };
   }
-  // The ranges must tile the data section exactly: no overlap, no hole, nothing trailing.
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
-  let expected = 0;
-  for (const e of sorted) {
-    if (e.begin !== expected) fail(path, `tensor "${e.name}" starts at byte ${e.begin} where ${expected} was expected (overlapping or missing data)`);
-    expected = e.end;
-  }
-  if (expected !== dataSize) fail(path, `the tensors cover ${expected} bytes but the data section holds ${dataSize}`);
-  const tensors = new Map<string, NamedArray>();
-  for (const e of entries) {
-    const bytes = new Uint8Array(e.end - e.begin);
-    const got = bytes.length ? source.read(bytes, bytes.length, 8 + n + e.begin) : 0;
-    if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of "${e.name}"`);
-    const dv = new DataView(bytes.buffer);
-    const data = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < data.length; i++) data[i] = dv.getFloat32(i * 4, true);
-    tensors.set(e.name, { shape: e.shape, data });
-  }
-  return { tensors, metadata };
 }

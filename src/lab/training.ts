@@ -6,10 +6,11 @@
 import { zeroGrad } from '../autograd/tape.js';
 import { fashionMnist, mnist } from '../data/node.js';
 import { flatten, take, type Dataset, type Split } from '../data/dataset.js';
-import { Dense, Conv2D, layers, type Layer } from '../nn/layers.js';
+import { TransformLayer, cnn as cnnPreset, mlp as mlpPreset, type CnnPreset } from '../nn/index.js';
 import type { InitializerLike } from '../nn/init.js';
-import { NonFiniteLossError, sequential, type Callbacks, type History, type Logs, type Sequential } from '../nn/model.js';
+import { NonFiniteLossError, type Callbacks, type History, type Logs, type Sequential } from '../nn/index.js';
 import { getLoss } from '../nn/losses.js';
+import { monitor, type EpochHealth, type MonitorOptions } from '../monitors/index.js';
 import { tensor } from '../tensor/create.js';
 import { Tensor, tidy } from '../tensor/tensor.js';
 
@@ -46,7 +47,7 @@ export interface MlpSpec {
   readonly inputs: number;
   /** Units of each hidden layer. */
   readonly hidden: readonly number[];
-  /** Any id of the activation table; `prelu` adds a PReLU layer after a linear dense layer. */
+  /** Any id of the activation table; `prelu` is a learnable PReLU layer (see src/nn/presets.ts). */
   readonly activation: string;
   readonly outputs: number;
   /** Kernel initializer of the hidden layers (default: the activation's own, see src/nn/init.ts). */
@@ -56,49 +57,15 @@ export interface MlpSpec {
   readonly seed: number;
 }
 
-/** A fully connected network: hidden dense layers with the activation, then a linear output layer. */
+/** A fully connected network on vectors: the lab's MLP preset (src/nn/presets.ts). */
 export function mlp(spec: MlpSpec): Sequential {
-  const list: Layer[] = [];
-  for (const units of spec.hidden) {
-    const common = {
-      units,
-      ...(spec.init !== undefined ? { kernelInitializer: spec.init } : {}),
-      ...(spec.biasInit !== undefined ? { biasInitializer: spec.biasInit } : {}),
-    };
-    if (spec.activation === 'prelu') list.push(layers.dense(common), layers.prelu());
-    else list.push(layers.dense({ ...common, activation: spec.activation }));
-  }
-  list.push(layers.dense({ units: spec.outputs }));
-  return sequential({ inputShape: [spec.inputs], seed: spec.seed, layers: list });
+  const { inputs, ...rest } = spec;
+  return mlpPreset({ ...rest, inputShape: [inputs] });
 }
 
-export interface CnnSpec {
-  /** [height, width, channels]. */
-  readonly inputShape: readonly [number, number, number];
-  /** Filters of the two 3×3 convolutions, each followed by the activation and a 2×2 max-pool. */
-  readonly filters: readonly [number, number];
-  readonly activation: string;
-  /** Units of dense layers (with the activation) between the convolutions and the output (default none). */
-  readonly hidden?: readonly number[];
-  readonly outputs: number;
-  readonly seed: number;
-}
-
-/** conv 3×3 → act → max-pool 2 → conv 3×3 → act → max-pool 2 → [dense → act]… → dense: a small LeNet-like network. */
-export function cnn(spec: CnnSpec): Sequential {
-  const list: Layer[] = [];
-  for (const filters of spec.filters) {
-    if (spec.activation === 'prelu') list.push(layers.conv2d({ filters, kernelSize: 3 }), layers.prelu());
-    else list.push(layers.conv2d({ filters, kernelSize: 3, activation: spec.activation }));
-    list.push(layers.maxPool2d({ poolSize: 2 }));
-  }
-  list.push(layers.flatten());
-  for (const units of spec.hidden ?? []) {
-    if (spec.activation === 'prelu') list.push(layers.dense({ units }), layers.prelu());
-    else list.push(layers.dense({ units, activation: spec.activation }));
-  }
-  list.push(layers.dense({ units: spec.outputs }));
-  return sequential({ inputShape: [...spec.inputShape], seed: spec.seed, layers: list });
+/** The lab's CNN preset (src/nn/presets.ts): 3×3 'valid' convolutions, each followed by a 2×2 max-pool. */
+export function cnn(spec: CnnPreset): Sequential {
+  return cnnPreset(spec);
 }
 
 export interface TrainOptions {
@@ -108,8 +75,8 @@ export interface TrainOptions {
   /** Called after every optimizer step with the running step count (from 1) and the batch's logs. */
   readonly onStep?: (step: number, logs: Logs) => void | Promise<void>;
   readonly onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-  /** Diagnostics during training (src/monitors), stored in `history.monitor`. */
-  readonly monitor?: boolean | Record<string, unknown>;
+  /** Diagnostics during training (src/monitors' fit monitor with these options); its epochs come back in `health`. */
+  readonly monitor?: MonitorOptions;
 }
 
 export interface TrainOutcome {
@@ -121,6 +88,8 @@ export interface TrainOutcome {
   readonly aborted: boolean;
   /** True when the loss became NaN or infinite; the model keeps the weights of the last finite loss. */
   readonly diverged: boolean;
+  /** The fit monitor's per-epoch health, when `monitor` was given (else empty). */
+  readonly health: EpochHealth[];
 }
 
 /**
@@ -139,23 +108,19 @@ export async function train(model: Sequential, data: Dataset, options: TrainOpti
       await options.onEpochEnd?.(epoch, logs);
     },
   };
+  const watcher = options.monitor ? monitor(options.monitor) : null;
   const started = performance.now();
   let history: History;
   let diverged = false;
   try {
-    const fitOptions: Parameters<Sequential['fit']>[2] = { epochs: options.epochs, batchSize: options.batchSize, callbacks };
-    history = await model.fit(
-      data.x,
-      data.y,
-      options.monitor ? ({ ...fitOptions, monitor: options.monitor } as typeof fitOptions) : fitOptions,
-    );
+    history = await model.fit(data.x, data.y, { epochs: options.epochs, batchSize: options.batchSize, callbacks: watcher ? [callbacks, watcher] : [callbacks] });
   } catch (error) {
     if (!(error instanceof NonFiniteLossError)) throw error;
     diverged = true;
     history = error.history ?? { epoch: [], history: { loss: [] } };
   }
   const seconds = (performance.now() - started) / 1000;
-  return { history, seconds, steps, aborted: options.signal.aborted && history.epoch.length < options.epochs, diverged };
+  return { history, seconds, steps, aborted: options.signal.aborted && history.epoch.length < options.epochs, diverged, health: watcher ? watcher.epochs.filter(Boolean) : [] };
 }
 
 /** Accuracy of a compiled classifier on a dataset, in inference mode. */
@@ -163,9 +128,9 @@ export function accuracy(model: Sequential, data: Dataset): number {
   return model.evaluate(data.x, data.y, { batchSize: 500 }).accuracy ?? NaN;
 }
 
-/** The layers that carry weights (dense and conv), which gradient norms are reported for. */
-export function weightLayers(model: Sequential): Array<Dense | Conv2D> {
-  return model.layers.filter((l): l is Dense | Conv2D => l instanceof Dense || l instanceof Conv2D);
+/** The layers that carry a kernel (the transforms: dense and conv), which gradient norms are reported for. */
+export function weightLayers(model: Sequential): TransformLayer[] {
+  return model.layers.filter((l): l is TransformLayer => l instanceof TransformLayer);
 }
 
 /**

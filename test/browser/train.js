@@ -1,7 +1,7 @@
 // The training run of the browser tests, the same in the page (bundled into the app) and in Node (the
 // reference the page's bits are compared with): a 2-256-256-3 ReLU network on the spiral set, large
 // enough that its products are split over two threads.
-import { getThreads, layers, optimizers, sequential, spiral, tensor, tidy } from 'rectifier';
+import { encodeModel, getThreads, layers, optimizers, sequential, spiral, tensor, tidy } from 'rectifier';
 
 /** FNV-1a of bytes, as hex: a short fingerprint of a model's bits. */
 export function fingerprint(bytes) {
@@ -23,7 +23,7 @@ export async function trainSpiral() {
   const test = model.evaluate(data.test.x, data.test.y);
   const predict = (m) => tidy(() => Float32Array.from(m.predict(tensor(data.test.x, [data.test.length, 2])).toArray()));
   const predictions = predict(model);
-  const bytes = model.toSafetensors();
+  const bytes = encodeModel(model);
   return {
     model, predict, threads: getThreads(), seconds,
     summary: {

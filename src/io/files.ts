@@ -1,7 +1,9 @@
 /**
- * Node's file system for io/ (file-system.ts): atomic writes (a temporary file in the same directory,
- * fsync, rename, so a crash mid-write leaves the previous file intact), and safetensors read from a path
- * without loading more than the header before it is checked. Node-only: reached from Node's entry.
+ * Files in Node: atomic writes (a temporary file in the same directory, fsync, rename, so a crash
+ * mid-write leaves the previous file intact) and safetensors read from a path without loading more than
+ * the header before it is checked; installed as io/'s file system (file-system.ts) when this module
+ * loads, so that model.save, loadModel and loadCsv take paths. Node-only: imported by Node's entry,
+ * data/node.ts and the CLI, never by the browser entry.
  */
 import { appendFileSync, closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -58,10 +60,9 @@ export const nodeFileSystem: FileSystem = {
   appendText: (path, text) => appendFileSync(path, text),
 };
 
-/** Makes paths work for model.save, loadModel, loadCsv and the fit monitor's JSON lines. */
+/** Makes paths work for model.save, loadModel and loadCsv (done when this module loads). */
 export function installNodeFileSystem(): void {
   setFileSystem(nodeFileSystem);
 }
 
-// Any Node code that imports this module (Node's entry, data/node.ts, the CLI) gets paths.
 installNodeFileSystem();
