@@ -12,21 +12,25 @@ import type { Suite, SuiteContext, SuiteResult } from './suite.js';
 
 const DEFAULT_SIZES = [256, 1024];
 
-let fma: Backend | null | undefined;
+let other: { backend: Backend; name: string } | null | undefined;
 /**
- * The relaxed-SIMD build (fused multiply-add) as an extra contender on all threads, when this process
- * was started with the engine's flag (npm run bench passes --experimental-wasm-relaxed-simd); it is
- * opt-in for users because it rounds differently.
+ * The build the default backend is not, as an extra contender on all threads: the plain-SIMD build when
+ * the default uses relaxed SIMD (the engine has it: npm run bench passes Node 20 its flag), else the
+ * relaxed build when it loads. The relaxed suite compares the two in Node and in a page.
  */
-function fmaBackend(): Backend | null {
-  if (fma !== undefined) return fma;
+function otherBuild(defaultRelaxed: boolean): { backend: Backend; name: string } | null {
+  if (other !== undefined) return other;
   try {
-    const be = createWasmBackendSync({ relaxedSimd: true }) as Backend & { info: { relaxedSimd: boolean } };
-    fma = be.info.relaxedSimd ? be : null;
+    const be = createWasmBackendSync({ relaxedSimd: !defaultRelaxed });
+    other = be.info.relaxedSimd === !defaultRelaxed ? { backend: be, name: defaultRelaxed ? 'rectifier-wasm-plain' : 'rectifier-wasm-fma' } : null;
   } catch {
-    fma = null;
+    other = null;
   }
-  return fma;
+  return other;
+}
+
+function relaxedOf(b: Backend | null): boolean {
+  return (b as { info?: { relaxedSimd?: boolean } } | null)?.info?.relaxedSimd === true;
 }
 
 function filled(b: Backend, n: number, seed: number): Storage {
@@ -58,13 +62,14 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
       else contenders.push({ name: NAMES.js, run: call });
       frees.push(() => [a, b, c].forEach((s) => be.release(s)));
     }
-    const fma = fmaBackend();
-    if (fma) {
-      const a = filled(fma, n * n, 1);
-      const b = filled(fma, n * n, 2);
-      const c = fma.allocate(n * n, 'float32');
-      contenders.push({ name: 'rectifier-wasm-fma', run: () => fma.matmul(a, b, c, { m: n, k: n, n }) });
-      frees.push(() => [a, b, c].forEach((s) => fma.release(s)));
+    const extra = otherBuild(relaxedOf(p.wasm));
+    if (extra) {
+      const be = extra.backend;
+      const a = filled(be, n * n, 1);
+      const b = filled(be, n * n, 2);
+      const c = be.allocate(n * n, 'float32');
+      contenders.push({ name: extra.name, run: () => be.matmul(a, b, c, { m: n, k: n, n }) });
+      frees.push(() => [a, b, c].forEach((s) => be.release(s)));
     }
     if (p.tf) {
       const tf = p.tf.tf;
@@ -97,7 +102,9 @@ async function run(ctx: SuiteContext): Promise<SuiteResult> {
   }
   const notes = [
     `rectifier-wasm runs on ${p.allThreads} threads, rectifier-wasm-1t on one; ${p.tf?.wasmInfo ?? 'tfjs-wasm not loaded'}.`,
-    fmaBackend() ? 'rectifier-wasm-fma: the opt-in relaxed-SIMD build (RECTIFIER_RELAXED_SIMD=1), all threads.' : 'rectifier-wasm-fma not measured: start node with --experimental-wasm-relaxed-simd.',
+    relaxedOf(p.wasm)
+      ? 'rectifier-wasm uses relaxed SIMD (fused multiply-add), the default where the engine has it; rectifier-wasm-plain: the plain-SIMD build (RECTIFIER_RELAXED_SIMD=0), all threads.'
+      : otherBuild(false) ? 'rectifier-wasm-fma: the relaxed-SIMD build, all threads.' : 'rectifier-wasm-fma not measured: this engine has no relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd).',
     ...(ctx.options.quick ? ['--quick: tfjs-cpu skipped above 256³.'] : []),
   ];
   return {
