@@ -32,10 +32,11 @@ program
   .description(`run the lab's experiments (all, or some of: ${EXPERIMENT_IDS.join(', ')}); writes results.json and index.html`)
   .option('--quick', 'the quick budget (under 5 minutes for all eight on 2 cores)')
   .option('--seeds <n>', 'seeds per configuration (default: per budget)')
+  .option('--shard <k/n>', 'run only shard k of n of the grid (experiments × configurations × seeds); join shards with `rectifier report merge`')
   .option('--out <dir>', 'where results.json and index.html go', 'lab-results')
   .option('--json', 'print one JSON summary as the last line of stdout')
   .addOption(new Option('--budget <name>', 'tiny | quick | full').hideHelp())
-  .action(async (experiments: string[], opts: { quick?: boolean; seeds?: number; out?: string; json?: boolean; budget?: 'tiny' | 'quick' | 'full' }) => {
+  .action(async (experiments: string[], opts: { quick?: boolean; seeds?: number; shard?: string; out?: string; json?: boolean; budget?: 'tiny' | 'quick' | 'full' }) => {
     await runLabCommand(experiments, opts);
   });
 
