@@ -7,7 +7,7 @@ import { runEvaluate, runPredict } from './commands/evaluate.js';
 import { runInspect } from './commands/inspect.js';
 import { runLabCommand } from './commands/lab.js';
 import { EXPERIMENT_IDS } from '../lab/index.js';
-import { runReport } from './commands/report.js';
+import { runMerge, runReport } from './commands/report.js';
 import { MODEL_PRESETS, runTrain } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
 import { activationIds } from '../activations/index.js';
@@ -17,7 +17,9 @@ const program = new Command();
 program
   .name('rectifier')
   .description('The ReLU family, exact and fast, in the networks where they work.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // `report merge … --out` gives --out to merge, not to report.
+  .enablePositionalOptions();
 
 program
   .command('start')
@@ -110,13 +112,23 @@ program
     await runPredict(model, opts);
   });
 
-program
-  .command('report <results>')
-  .description('render results.json (a file or its folder) to a self-contained index.html, running nothing')
+const report = program
+  .command('report')
+  .description('render results.json (a file or its folder) to a self-contained index.html, running nothing; `report merge` joins shards')
+  .argument('<results>', 'results.json, or the folder holding it')
   .option('--out <dir>', 'where to write index.html (default: beside results.json)')
   .option('--json', 'print one JSON line { html, experiments, complete } instead of the summary')
   .action(async (results: string, opts: { out?: string; json?: boolean }) => {
     await runReport(results, opts);
+  });
+
+report
+  .command('merge <results...>')
+  .description('join the results of `rectifier lab --shard k/n` runs into one results.json and index.html')
+  .requiredOption('--out <dir>', 'where the merged results.json and index.html go (not a shard\'s folder)')
+  .option('--json', 'print one JSON line { results, html, experiments, complete, shards } instead of the summary')
+  .action(async (results: string[], opts: { out: string; json?: boolean }) => {
+    await runMerge(results, opts);
   });
 
 try {

@@ -18,3 +18,5 @@ export { formatShard, parseShard, shardCells } from './shard.js';
 export type { Shard } from './shard.js';
 export { decodeRecords, encodeRecords } from './records.js';
 export { formatDuration, LabProgress } from './progress.js';
+export { mergeShards } from './merge.js';
+export type { MergeOptions, ShardFile } from './merge.js';
