@@ -66,6 +66,12 @@ function classify(el: El): Shape | null {
   return null;
 }
 
+/** A text's content; lines drawn as separate tspans are joined by a space. */
+function textOf(el: El): string {
+  const lines = Array.from(el.children);
+  return lines.length > 0 ? lines.map((c) => c.textContent ?? '').join(' ') : (el.textContent ?? '');
+}
+
 /** Parses `svg` and lists every drawn shape. Throws when the text is not one well-formed SVG document. */
 export function readSvg(svg: string): Mark[] {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml') as unknown as { documentElement: El | null };
@@ -82,7 +88,7 @@ export function readSvg(svg: string): Mark[] {
         stroke: paint(inherited(el, 'stroke')),
         dashed: dash !== undefined && dash !== 'none' && !/^1,\s*0$/.test(dash),
         opacity: Number(inherited(el, 'opacity') ?? 1),
-        ...(shape === 'text' ? { text: [...(el.children as ArrayLike<El>)].length ? [...(el.children as ArrayLike<El>)].map((c) => c.textContent ?? '').join(' ') : (el.textContent ?? '') } : {}),
+        ...(shape === 'text' ? { text: textOf(el) } : {}),
         guide: isGuide(el),
       });
     }
