@@ -4,7 +4,7 @@
  * and charts.
  */
 import type { ExperimentResult } from '../report/schema.js';
-import { encodeRecords } from './records.js';
+import { decodeRecords, encodeRecords } from './records.js';
 import type { RunRecord } from './sweep.js';
 import type { BudgetBase, Experiment, Findings, GridPlan } from './types.js';
 
@@ -48,6 +48,9 @@ export function partialNote(done: number, planned: number, what = 'runs'): strin
  */
 export function sectionOf<B extends BudgetBase, C, R>(experiment: Experiment<B, C, R>, records: readonly RunRecord<R>[], plan: GridPlan<B>): ExperimentResult {
   const planned = experiment.grid(plan).length;
-  const findings = experiment.summarize(records.map((r) => r.run), { budget: plan.budget, seeds: plan.seeds, planned });
-  return { ...resultOf(experiment, findings), runs: encodeRecords(records), cells: planned };
+  const stored = encodeRecords(records);
+  // Summarized as stored, so this section and one merged from files come from identical records.
+  const runs = decodeRecords(stored).map((r) => r.run as R);
+  const findings = experiment.summarize(runs, { budget: plan.budget, seeds: plan.seeds, planned });
+  return { ...resultOf(experiment, findings), runs: stored, cells: planned };
 }
