@@ -7,7 +7,7 @@
  * this kind needs; field numbers are ONNX's own. The batch axis is symbolic ("batch").
  */
 import protobuf from 'protobufjs';
-import { Activation } from '../activations/registry.js';
+import { Activation } from '../ops/activation.js';
 import { ActivationLayer, Dense, Dropout, Flatten } from '../nn/layers.js';
 import type { Sequential } from '../nn/model.js';
 
