@@ -8,6 +8,7 @@ import { runInspect } from './commands/inspect.js';
 import { runLabCommand } from './commands/lab.js';
 import { EXPERIMENT_IDS } from '../lab/index.js';
 import { runMerge, runReport } from './commands/report.js';
+import { runSweep, runSweepMerge, type Fixed } from './commands/sweep.js';
 import { MODEL_PRESETS, runTrain } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
 import { activationIds } from '../activations/index.js';
@@ -80,6 +81,43 @@ program
   .option('--json', 'print one JSON summary as the last line of stdout')
   .action(async (opts) => {
     await runTrain(opts);
+  });
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const sweep = program
+  .command('sweep')
+  .description('a grid of `train` runs → one table: every combination of the --grid values, each in its own process (`sweep merge` joins shards)')
+  .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv> (required)`)
+  // Not mandatory options to commander, which would then demand them of `sweep merge` too; runSweep checks them.
+  .option('--grid <option=values>', 'an option of train and its values, e.g. activation=relu,gelu or lr=0.01,0.001 (repeat for more options; required)', collect)
+  .option('--model <preset>', 'fixed for every run (see train)')
+  .option('--activation <id>', 'fixed for every run (see train)')
+  .option('--epochs <n>', 'fixed for every run (see train)', int('--epochs'))
+  .option('--batch-size <n>', 'fixed for every run (see train)', int('--batch-size'))
+  .option('--optimizer <name>', 'fixed for every run (see train)')
+  .option('--lr <rate>', 'fixed for every run (see train)', num('--lr'))
+  .option('--init <id>', 'fixed for every run (see train)')
+  .option('--seed <n>', 'fixed for every run (see train)', int('--seed'))
+  .option('--samples <n>', 'fixed for every run (see train)', int('--samples'))
+  .option('--backend <name>', 'fixed for every run (see train)')
+  .option('--shard <k/n>', 'run only shard k of n of the grid\'s cells; join shards with `rectifier sweep merge`')
+  .option('--out <dir>', 'where sweep.json goes', 'sweep-results')
+  .option('--json', 'print one JSON line at the end instead of the table')
+  .action(async (opts: Record<string, unknown> & { dataset: string; grid: string[]; shard?: string; out: string; json?: boolean }) => {
+    const names: Record<string, string> = { model: 'model', activation: 'activation', epochs: 'epochs', batchSize: 'batch-size', optimizer: 'optimizer', lr: 'lr', init: 'init', seed: 'seed', samples: 'samples', backend: 'backend' };
+    const fixed: Fixed = {};
+    for (const [key, flag] of Object.entries(names)) if (opts[key] !== undefined) fixed[flag] = opts[key] as string | number;
+    await runSweep({ dataset: opts.dataset, grid: opts.grid, fixed, ...(opts.shard !== undefined ? { shard: opts.shard } : {}), out: opts.out, ...(opts.json ? { json: true } : {}) });
+  });
+
+sweep
+  .command('merge <sweeps...>')
+  .description('join the sweep.json files of `rectifier sweep --shard k/n` runs into one table')
+  .requiredOption('--out <dir>', 'where the merged sweep.json goes (not a shard\'s folder)')
+  .option('--json', 'print one JSON line instead of the table')
+  .action(async (files: string[], opts: { out: string; json?: boolean }) => {
+    await runSweepMerge(files, opts);
   });
 
 program
