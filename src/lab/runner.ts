@@ -191,7 +191,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   for (const e of experiments) {
     if (!e.budgets?.[budget]) throw new Error(`lab: experiment "${e.id}" has no "${budget}" budget`);
   }
-  const shard = options.shard === undefined ? undefined : typeof options.shard === 'string' ? parseShard(options.shard) : parseShard(formatShardLike(options.shard));
+  const shard = options.shard === undefined ? undefined : parseShard(formatShardLike(options.shard));
   const grids = experiments.map((e) => e.grid({ budget: e.budgets[budget], seeds }) as readonly unknown[]);
   const chosen = shardCells(grids.map((g) => g.length), shard);
   // A shard runs only the experiments it has cells of.
@@ -252,12 +252,11 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   const failed: string[] = [];
   const started = performance.now();
   try {
-    for (const { experiment, cells } of planned) {
+    for (const { experiment, grid, cells } of planned) {
       if (controller.signal.aborted) break;
       const t0 = performance.now();
       const elapsed = () => Math.round(((performance.now() - t0) / 1000) * 10) / 10;
       const plan = { budget: experiment.budgets[budget], seeds };
-      const grid = grids[experiments.indexOf(experiment)]!;
       let lastCheckpoint = 0;
       const reporter = progress.begin(experiment.id);
       let result: ExperimentResult;
