@@ -9,7 +9,8 @@ export { Activation, drawSlopes, getActivation, resolveActivation, toActivation 
 export type { ActivationOptions } from './activation.js';
 export { activate, activationGrad, dropout, isStochasticTraining, prelu } from './activate.js';
 export type { ActivationRunOptions } from './activate.js';
-export { add, addScalar, affine, broadcastShape, div, exp, log, mul, neg, reciprocal, rsqrt, scale, sqrt, square, sub } from './elementwise.js';
+export { add, addScalar, affine, broadcastShape, div, exp, log, mul, neg, reciprocal, rsqrt, scale, sqrt, square, sub, updateRunningAverage } from './elementwise.js';
+export { translateImages } from './translate.js';
 export { mean, reshape, sum } from './shape.js';
 export { linear, matmul } from './linear.js';
 export { conv2d } from './conv.js';

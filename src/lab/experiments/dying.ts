@@ -11,7 +11,7 @@
  */
 import { adam, sgd } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
-import { NonFiniteLossError, type Sequential } from '../../nn/model.js';
+import { NonFiniteLossError, type Sequential } from '../../nn/index.js';
 import { hiddenLayerReports, overallDeadFraction } from '../diagnostics.js';
 import { partialNote, type Findings } from '../result.js';
 import { basisFigure, cell, figure, finite, mean, meanSd, pct } from '../stats.js';
