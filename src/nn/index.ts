@@ -1,5 +1,5 @@
 /**
- * nn/ — layers (dense, conv2d, pools, flatten, dropout, batchNorm, activation, prelu, rrelu; channels-last
+ * nn/ — layers (dense, conv2d, pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu; channels-last
  * NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
  * MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`, `evaluate`,
  * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
@@ -21,17 +21,17 @@
  * or `model.trainStep(xb, yb)` after `compile`.
  */
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, PReLU, RReLU, RandomTranslation, layerFromConfig, layers,
+  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, PReLU, RReLU, RandomTranslation, ZeroPadding2D, layerFromConfig, layers,
 } from './layers.js';
 export type {
   ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, ForwardContext, LayerConfig,
-  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions,
+  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, ZeroPadding2dOptions,
 } from './layers.js';
 export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
-export { NonFiniteLossError, Sequential, loadModel, sequential, setFitMonitorFactory } from './model.js';
-export type { Callbacks, CompileOptions, FitMonitorFactory, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
+export { NonFiniteLossError, Sequential, loadModel, registerModelReader, sequential, setFitMonitorFactory } from './model.js';
+export type { Callbacks, CompileOptions, FitMonitorFactory, ModelReader, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
 export { MAX_HEADER_BYTES, encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
 export type { NamedArray, SafetensorsContents } from './safetensors.js';

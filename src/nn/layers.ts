@@ -386,6 +386,96 @@ export class AvgPool2D extends Pool2D {
 
 // ---------------------------------------------------------------------------------------------------
 
+export interface ZeroPadding2dOptions {
+  /**
+   * Zero rows and columns to add: one number for all four sides, [rows, columns] for both sides of each
+   * axis, or [[top, bottom], [left, right]] (Keras' ZeroPadding2D forms).
+   */
+  readonly padding?: number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+  readonly name?: string;
+}
+
+function padAmount(v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) < 0) throw new RangeError(`zeroPadding2d: padding amounts must be integers >= 0, got ${describe(v)}`);
+  return v as number;
+}
+
+/**
+ * Adds zero rows above and below and zero columns left and right of each NHWC image. A convolution or
+ * an average pool over padding that is not TensorFlow's 'same' (PyTorch's explicit padding) is this
+ * layer followed by the 'valid' layer, which is how the ONNX importer builds it.
+ */
+export class ZeroPadding2D extends Layer {
+  readonly className = 'ZeroPadding2D';
+  /** [[top, bottom], [left, right]]. */
+  readonly padding: [[number, number], [number, number]];
+
+  constructor(options: ZeroPadding2dOptions = {}) {
+    const o = optionsObject('zeroPadding2d', options, '{ padding? }');
+    super(o.name as string | undefined);
+    const p = o.padding ?? 1;
+    if (typeof p === 'number') {
+      const n = padAmount(p);
+      this.padding = [[n, n], [n, n]];
+    } else if (Array.isArray(p) && p.length === 2 && p.every((a) => typeof a === 'number')) {
+      const [r, c] = [padAmount(p[0]), padAmount(p[1])];
+      this.padding = [[r, r], [c, c]];
+    } else if (Array.isArray(p) && p.length === 2 && p.every((a) => Array.isArray(a) && a.length === 2)) {
+      this.padding = [[padAmount(p[0][0]), padAmount(p[0][1])], [padAmount(p[1][0]), padAmount(p[1][1])]];
+    } else {
+      throw new TypeError(`zeroPadding2d: padding must be a number, [rows, columns] or [[top, bottom], [left, right]], got ${describe(p)}`);
+    }
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) this.shapeError('[height, width, channels]', inputShape);
+    const [[t, b], [l, r]] = this.padding;
+    return [inputShape[0]! + t + b, inputShape[1]! + l + r, inputShape[2]!];
+  }
+
+  forward(x: Tensor): Tensor {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const [[t, b], [l, r]] = this.padding;
+    const outShape = [n, h + t + b, w + l + r, c];
+    const out = empty(outShape, 'float32', x.backend);
+    copyWindow(x, out, t, l, 'pad');
+    if (!willRecord([x])) return out;
+    // The adjoint of padding is cropping the same window out of the gradient.
+    return record('zeroPadding2d', out, [x], (dy) => {
+      const dx = empty(x.shape, 'float32', x.backend);
+      copyWindow(dx, dy, t, l, 'crop');
+      return [dx];
+    });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { padding: this.padding.map((a) => [...a]) };
+  }
+}
+
+/**
+ * Copies between an image batch and the window of a larger batch that starts at (top, left): 'pad'
+ * writes `small` into `large` (zeros around it), 'crop' reads the window of `large` into `small`.
+ */
+function copyWindow(small: Tensor, large: Tensor, top: number, left: number, direction: 'pad' | 'crop'): void {
+  const [n, h, w, c] = small.shape as [number, number, number, number];
+  const [, bigH, bigW] = large.shape as [number, number, number, number];
+  const s = small.storage.f32();
+  const g = large.storage.f32();
+  if (direction === 'pad') g.fill(0);
+  const row = w * c;
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < h; y++) {
+      const from = (i * h + y) * row;
+      const to = ((i * bigH + y + top) * bigW + left) * c;
+      if (direction === 'pad') g.set(s.subarray(from, from + row), to);
+      else s.set(g.subarray(to, to + row), from);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
 /** [batch, ...] → [batch, product of the rest]. */
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -711,6 +801,7 @@ const LAYER_CLASSES: Record<string, (config: Record<string, unknown>) => Layer> 
   Conv2D: (c) => new Conv2D(c as unknown as Conv2dLayerOptions),
   MaxPool2D: (c) => new MaxPool2D(c as Pool2dLayerOptions),
   AvgPool2D: (c) => new AvgPool2D(c as Pool2dLayerOptions),
+  ZeroPadding2D: (c) => new ZeroPadding2D(c as ZeroPadding2dOptions),
   Flatten: (c) => new Flatten(c),
   Dropout: (c) => new Dropout(c as unknown as DropoutOptions),
   Activation: (c) => new ActivationLayer(c as unknown as ActivationLayerOptions),
@@ -734,6 +825,7 @@ export const layers = {
   conv2d: (options: Conv2dLayerOptions) => new Conv2D(options),
   maxPool2d: (options?: Pool2dLayerOptions) => new MaxPool2D(options),
   avgPool2d: (options?: Pool2dLayerOptions) => new AvgPool2D(options),
+  zeroPadding2d: (options?: ZeroPadding2dOptions) => new ZeroPadding2D(options),
   flatten: (options?: { readonly name?: string }) => new Flatten(options),
   dropout: (options: DropoutOptions) => new Dropout(options),
   batchNorm: (options?: BatchNormOptions) => new BatchNorm(options),

@@ -10,6 +10,7 @@
  * than the parameters') are disposed when it ends; parameter gradients are disposed after the update.
  */
 import { getSpec, resolveParams, Activation } from '../activations/registry.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Parameter } from '../autograd/parameter.js';
 import { noGrad } from '../autograd/tape.js';
 import { Optimizer, optimizerFromConfig, adam, adamw, sgd } from '../optim/optimizers.js';
@@ -145,6 +146,7 @@ interface Prepared {
 /** Default layer names, as Keras: dense_1, conv2d_1, … */
 const BASE_NAMES: Record<string, string> = {
   Conv2D: 'conv2d', MaxPool2D: 'max_pool2d', AvgPool2D: 'avg_pool2d', BatchNorm: 'batch_norm', PReLU: 'prelu', RReLU: 'rrelu',
+  ZeroPadding2D: 'zero_padding2d',
 };
 
 function snake(name: string): string {
@@ -681,8 +683,52 @@ export function sequential(options: SequentialOptions): Sequential {
   return new Sequential(options);
 }
 
-/** Loads a model saved by `model.save`: architecture, weights and (when saved) the compile settings. */
-export function loadModel(path: string): Sequential {
+/**
+ * A reader for model files in another format, registered by the module that knows the format (onnx/
+ * registers ONNX): nn sits below those modules, so it cannot import them.
+ */
+export interface ModelReader {
+  readonly format: string;
+  /** True when the first 16 bytes of a file that is not safetensors are this format's. */
+  readonly detect: (head: Uint8Array) => boolean;
+  readonly read: (path: string, options?: Readonly<Record<string, unknown>>) => Sequential;
+}
+
+const modelReaders: ModelReader[] = [];
+
+export function registerModelReader(reader: ModelReader): void {
+  if (!modelReaders.some((r) => r.format === reader.format)) modelReaders.push(reader);
+}
+
+/** A safetensors file (even a damaged one): an 8-byte header length, then the JSON header's '{'. */
+function looksLikeSafetensors(head: Uint8Array): boolean {
+  return head.length >= 9 && head[8] === 0x7b;
+}
+
+/**
+ * Loads a model: a file written by `model.save` (architecture, weights and, when saved, the compile
+ * settings), or a file of a registered format (an ONNX model once onnx/ is loaded, with `options`
+ * passed to its importer). The format is decided by the file's first bytes, not by its name.
+ */
+export function loadModel(path: string, options?: Readonly<Record<string, unknown>>): Sequential {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`loadModel: path must be a non-empty string, got ${describe(path)}`);
+  const fd = openSync(path, 'r');
+  const head = new Uint8Array(16);
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+    readSync(fd, head, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!looksLikeSafetensors(head.subarray(0, Math.min(16, size)))) {
+    const reader = modelReaders.find((r) => r.detect(head.subarray(0, Math.min(16, size))));
+    if (reader) return reader.read(path, options);
+  }
+  return loadSafetensorsModel(path);
+}
+
+function loadSafetensorsModel(path: string): Sequential {
   const { tensors, metadata } = readSafetensors(path);
   if (!metadata.architecture) throw new Error(`${path}: no architecture in the safetensors __metadata__; it was not saved by model.save (read its tensors with readSafetensors)`);
   let arch: ReturnType<Sequential['toJSON']>;

@@ -3,78 +3,21 @@
  * through), so that ONNX Runtime and other ONNX tools can run them: each dense layer becomes a Gemm
  * node (X·W + B, with W stored as our [in, out] kernel) followed by its activation's ONNX op.
  *
- * The encoding uses protobufjs with the part of ONNX's schema (onnx/onnx.proto, IR version 8) a model of
- * this kind needs; field numbers are ONNX's own. The batch axis is symbolic ("batch").
+ * The encoding uses protobufjs with the part of ONNX's schema in schema.ts (IR version 8). The batch axis
+ * is symbolic ("batch").
  */
-import protobuf from 'protobufjs';
 import { Activation } from '../activations/registry.js';
 import { ActivationLayer, Dense, Dropout, Flatten } from '../nn/layers.js';
 import type { Sequential } from '../nn/model.js';
+import { AttributeType, DataType, modelProto } from './schema.js';
 
 /** ONNX IR version 8 and default-domain opset 17 (ONNX 1.12): what ONNX Runtime 1.12 and later read. */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
 
-const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTR_FLOAT = 1; // AttributeProto.AttributeType
-const ATTR_INT = 2;
-
-const SCHEMA = {
-  nested: {
-    onnx: {
-      nested: {
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 }, producerName: { type: 'string', id: 2 }, producerVersion: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 }, modelVersion: { type: 'int64', id: 5 }, docString: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 }, opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-          },
-        },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 }, name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 }, docString: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 }, output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 }, output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 }, opType: { type: 'string', id: 4 }, attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-            domain: { type: 'string', id: 7 },
-          },
-        },
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 }, f: { type: 'float', id: 2 }, i: { type: 'int64', id: 3 }, type: { type: 'int32', id: 20 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 }, dataType: { type: 'int32', id: 2 }, name: { type: 'string', id: 8 },
-            rawData: { type: 'bytes', id: 9 },
-          },
-        },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        TypeProto: {
-          fields: { tensorType: { type: 'TypeProtoTensor', id: 1 } },
-        },
-        TypeProtoTensor: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
-        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
-        Dimension: {
-          oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
-          fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } },
-        },
-      },
-    },
-  },
-};
-
-let modelType: protobuf.Type | null = null;
-function modelProto(): protobuf.Type {
-  return (modelType ??= protobuf.Root.fromJSON(SCHEMA).lookupType('onnx.ModelProto'));
-}
+const FLOAT = DataType.FLOAT;
+const ATTR_FLOAT = AttributeType.FLOAT;
+const ATTR_INT = AttributeType.INT;
 
 interface Node {
   input: string[];
