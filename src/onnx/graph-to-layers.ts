@@ -189,7 +189,7 @@ export function describeOnnxGraph(model: OnnxModel, options: DescribeOptions = {
   model.nodes.forEach((n, i) => {
     order.set(n, i);
     for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const v of n.inputs) if (v) readers.set(v, [...(readers.get(v) ?? []), n]);
+    for (const v of new Set(n.inputs)) if (v) readers.set(v, [...(readers.get(v) ?? []), n]);
   });
   const shapes = new Map<string, number[]>();
   const constants = new Map<string, OnnxTensor>(model.initializers);

@@ -21,7 +21,10 @@ export interface ImportOnnxOptions extends DescribeOptions {
 }
 
 function checkBytes(fn: string, bytes: unknown): Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${fn}: expected the model file's bytes as a Uint8Array (or Buffer), got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) {
+    const hint = typeof bytes === 'string' ? ' (loadModel(path) reads a file)' : '';
+    throw new TypeError(`${fn}: expected the model file's bytes as a Uint8Array (or Buffer), got ${describe(bytes)}${hint}`);
+  }
   return bytes;
 }
 
