@@ -120,7 +120,7 @@ test('fit without monitor keeps no statistics, and bad monitor options are error
   const model = deep('relu', 'he_normal', 2, 4);
   const plain = await model.fit(X, Y, { epochs: 1, batchSize: 64 });
   assert.equal(plain.monitor, undefined);
-  await assert.rejects(model.fit(X, Y, { monitor: { every: 0 } }), /monitor\.every must be a positive integer.*got number 0/);
+  await assert.rejects(model.fit(X, Y, { monitor: { every: 0 } }), /monitor\.every must be a positive integer.*got 0/);
   await assert.rejects(model.fit(X, Y, { monitor: { evry: 2 } as never }), /unknown monitor option "evry"/);
   await assert.rejects(model.fit(X, Y, { monitor: 'yes' as never }), /monitor must be true, false or an object/);
   assert.throws(() => writeMonitorJsonl('/tmp/x.jsonl', plain), /history must be the result of fit\(…, \{ monitor: true \}\)/);

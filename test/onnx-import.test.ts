@@ -120,7 +120,7 @@ test('an imported model fine-tunes, saves and loads like any other', async () =>
   const y = Int32Array.from([0, 1, 2]);
   model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmax_cross_entropy' });
   const before = model.evaluate(x, y).loss;
-  await model.fit(x, y, { epochs: 20, batchSize: 3, verbose: false });
+  await model.fit(x, y, { epochs: 20, batchSize: 3, verbose: 0 });
   const after = model.evaluate(x, y).loss;
   assert.ok(after < before, `loss ${before} → ${after}`);
   const p = join(dir, 'tuned.safetensors');

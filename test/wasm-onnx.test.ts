@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { layers, sequential } from '../src/nn/index.js';
 import { exportOnnx } from '../src/onnx/export.js';
-import { Rng } from '../src/tensor/random.js';
+import { Rng } from '../src/util/random.js';
 
 // ONNX Runtime is a dev dependency; without it the export is still checked for shape errors below.
 let ort: typeof import('onnxruntime-node') | null = null;

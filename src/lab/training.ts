@@ -11,7 +11,8 @@ import { Dense, Conv2D, layers, type Layer } from '../nn/layers.js';
 import type { InitializerLike } from '../nn/init.js';
 import { NonFiniteLossError, sequential, type Callbacks, type History, type Logs, type Sequential } from '../nn/model.js';
 import { getLoss } from '../nn/losses.js';
-import { Tensor, tensor, tidy } from '../tensor/tensor.js';
+import { tensor } from '../tensor/create.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
 
 export type ImageSetName = 'fashion-mnist' | 'mnist';
 

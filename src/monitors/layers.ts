@@ -5,7 +5,8 @@
  * it (batch norm or dropout in between allowed, as the model's initialisation reads it): then that layer
  * stands for both.
  */
-import { Activation, getSpec, resolveParams } from '../activations/registry.js';
+import { getSpec, resolveParams } from '../activations/lookup.js';
+import { Activation } from '../ops/activation.js';
 import { ActivationLayer, BatchNorm, Conv2D, Dense, Dropout, PReLU, RReLU } from '../nn/layers.js';
 import type { Layer } from '../nn/layers.js';
 import type { Sequential } from '../nn/model.js';

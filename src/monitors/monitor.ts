@@ -12,7 +12,9 @@ import { gradOf, requiresGrad, retainGrad, zeroGrad } from '../autograd/tape.js'
 import type { Parameter } from '../autograd/parameter.js';
 import { setFitMonitorFactory } from '../nn/model.js';
 import type { History, Logs, Sequential, TrainingObserver } from '../nn/model.js';
-import { Tensor, describe, shapeSize } from '../tensor/tensor.js';
+import { shapeSize } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import { advise } from './advice.js';
 import { accumulatorOptions, accumulatorsFor, inspect, reportOf } from './inspect.js';
 import { reportedLayers } from './layers.js';

@@ -3,16 +3,19 @@
  * shape (without the batch axis), which checks that shape and creates the weights; `forward` then runs
  * on batches. Every layer that takes an activation takes any id of the table (DESIGN.md, principle 8).
  */
-import { Activation, toActivation } from '../activations/registry.js';
-import type { ActivationLike } from '../activations/registry.js';
+import { Activation, toActivation } from '../ops/activation.js';
+import type { ActivationLike } from '../activations/lookup.js';
 import { Parameter } from '../autograd/parameter.js';
 import { noGrad, record, willRecord } from '../autograd/tape.js';
-import type { Padding } from '../backend/conv.js';
-import { conv2dGeometry, pool2dGeometry } from '../backend/conv.js';
-import * as ops from '../tensor/ops.js';
-import { avgPool2d as avgPoolOp, conv2d as convOp, maxPool2d as maxPoolOp } from '../tensor/ops-conv.js';
-import { Rng } from '../tensor/random.js';
-import { Tensor, describe, empty, shapeSize } from '../tensor/tensor.js';
+import type { Padding } from '../backend/geometry.js';
+import { conv2dGeometry, pool2dGeometry } from '../backend/geometry.js';
+import * as ops from '../ops/index.js';
+import { conv2d as convOp } from '../ops/conv.js';
+import { avgPool2d as avgPoolOp, maxPool2d as maxPoolOp } from '../ops/pool.js';
+import { Rng } from '../util/random.js';
+import { empty, shapeSize } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import type { Shape } from '../tensor/tensor.js';
 import { defaultInitializer, fillInitializer, raiInit, resolveInitializer } from './init.js';
 import type { InitializerLike } from './init.js';

@@ -9,13 +9,16 @@
  * Memory: every step runs inside `tidy`, so a step's intermediates (activations, tape, gradients other
  * than the parameters') are disposed when it ends; parameter gradients are disposed after the update.
  */
-import { getSpec, resolveParams, Activation } from '../activations/registry.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { getSpec, resolveParams } from '../activations/lookup.js';
+import { Activation } from '../ops/activation.js';
 import { Parameter } from '../autograd/parameter.js';
 import { noGrad } from '../autograd/tape.js';
 import { Optimizer, optimizerFromConfig, adam, adamw, sgd } from '../optim/optimizers.js';
-import { Rng } from '../tensor/random.js';
-import { Tensor, describe, empty, keep, shapeSize, tensor, tidy } from '../tensor/tensor.js';
+import { Rng } from '../util/random.js';
+import { empty, shapeSize, tensor } from '../tensor/create.js';
+import { Tensor, keep, tidy } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import type { Shape } from '../tensor/tensor.js';
 import { ActivationLayer, BatchNorm, Dropout, Layer, PReLU, RReLU, layerFromConfig } from './layers.js';
 import type { LayerConfig } from './layers.js';

@@ -15,7 +15,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { describe } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 

@@ -14,7 +14,7 @@
  * resemblance: a region that matches no row is an error naming its nodes.
  */
 import { erf } from '../activations/math.js';
-import { getSpec, listActivations, resolveParams } from '../activations/registry.js';
+import { getSpec, listActivations, resolveParams } from '../activations/lookup.js';
 import { SELU_ALPHA, SELU_LAMBDA } from '../activations/table.js';
 import type { ActivationSpec } from '../activations/types.js';
 import { intAttr, numel } from './constants.js';

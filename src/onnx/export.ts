@@ -6,7 +6,7 @@
  * The encoding uses protobufjs with the part of ONNX's schema in schema.ts (IR version 8). The batch axis
  * is symbolic ("batch").
  */
-import { Activation } from '../activations/registry.js';
+import { Activation } from '../ops/activation.js';
 import { ActivationLayer, Dense, Dropout, Flatten } from '../nn/layers.js';
 import type { Sequential } from '../nn/model.js';
 import { AttributeType, DataType, modelProto } from './schema.js';

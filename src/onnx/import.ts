@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { layerFromConfig } from '../nn/layers.js';
 import { Sequential, registerModelReader } from '../nn/model.js';
-import { describe } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import { MAX_ONNX_BYTES, OnnxFormatError, decodeOnnx } from './decode.js';
 import { describeOnnxGraph } from './graph-to-layers.js';
 import type { DescribeOptions, ModelDescription } from './graph-to-layers.js';

@@ -4,7 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 import { getSpec } from '../../activations/index.js';
-import { getBackend, setBackend, type BackendName } from '../../backend/index.js';
+import type { BackendName } from '../../backend/index.js';
+import { getBackend, setBackend } from '../../runtime/index.js';
 import { take, type Dataset, type Split } from '../../data/index.js';
 import { layers, sequential, type Layer, type Sequential } from '../../nn/index.js';
 import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
