@@ -5,7 +5,9 @@ the safetensors format, each with the inputs it was run on and the outputs PyTor
 
 Needs Debian's python3-torch and python3-onnx (nothing else; the safetensors format is written here):
     python3 scripts/onnx-fixtures.py            # writes test/fixtures/onnx/ and test/fixtures/pytorch/
-    python3 scripts/onnx-fixtures.py --check F  # loads a state_dict written by model.save(F, { layout: 'pytorch' })
+    python3 scripts/onnx-fixtures.py --check F [P]  # loads a state_dict written by model.save(F, { layout: 'pytorch' })
+        into the module of the fixture it is named after and compares its predictions with the fixture's,
+        or with P: a JSON { inputShape, input (NCHW), output } of what Rectifier predicted
 
 Everything is seeded, so a rerun with the same PyTorch and ONNX versions writes the same files. The
 tests read only what this script commits, so CI needs no Python.
@@ -416,11 +418,12 @@ def state_dict_fixtures():
             f.write('\n')
 
 
-def check_saved(path):
+def check_saved(path, predictions=None):
     """Loads a state_dict written by Rectifier into the matching module and compares its predictions
-    with the fixture's: the reverse direction of loadWeights, which CI cannot run without PyTorch."""
+    with the fixture's (or Rectifier's): the reverse direction of loadWeights, which CI cannot run
+    without PyTorch."""
     name = os.path.basename(path).split('.')[0]
-    with open(os.path.join(TORCH_DIR, name + '.json')) as f:
+    with open(predictions or os.path.join(TORCH_DIR, name + '.json')) as f:
         fixture = json.load(f)
     model = STATE_DICT_MODELS[name]().eval()
     model.load_state_dict(load_safetensors(path), strict=True)
@@ -429,7 +432,7 @@ def check_saved(path):
         y = model(x).reshape(-1)
     want = torch.tensor(fixture['output'])
     err = (y - want).abs().max().item()
-    print(f'{path}: load_state_dict(strict=True) accepted it; largest |difference| from the fixture\'s outputs {err:.3g}')
+    print(f'{path}: load_state_dict(strict=True) accepted it; largest |difference| from the expected outputs {err:.3g}')
     return err <= 1e-5
 
 
@@ -491,8 +494,8 @@ def write_readme():
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == '--check':
-        sys.exit(0 if check_saved(sys.argv[2]) else 1)
+    if len(sys.argv) in (3, 4) and sys.argv[1] == '--check':
+        sys.exit(0 if check_saved(*sys.argv[2:]) else 1)
     if len(sys.argv) != 1:
         sys.exit(__doc__)
     torch.manual_seed(0)  # module initialisation draws from the global generator, in the order below

@@ -34,4 +34,6 @@ export type { LossId } from './losses.js';
 export { NonFiniteLossError, Sequential, loadModel, registerModelReader, sequential, setFitMonitorFactory } from './model.js';
 export type { Callbacks, CompileOptions, FitMonitorFactory, ModelReader, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
 export { MAX_HEADER_BYTES, encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
-export type { NamedArray, SafetensorsContents } from './safetensors.js';
+export type { NamedArray, ReadSafetensorsOptions, SafetensorsContents, SafetensorsDtype } from './safetensors.js';
+export { loadWeights, toTorchStateDict } from './pytorch.js';
+export type { LoadWeightsOptions, LoadWeightsReport } from './pytorch.js';

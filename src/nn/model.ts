@@ -26,6 +26,7 @@ import { getLoss } from './losses.js';
 import type { LossId } from './losses.js';
 import { encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
 import type { NamedArray } from './safetensors.js';
+import { toTorchStateDict } from './pytorch.js';
 
 export interface SequentialOptions {
   /** Shape of one sample, without the batch axis: [features] or [height, width, channels]. */
@@ -649,11 +650,20 @@ export class Sequential {
 
   /**
    * Saves weights and, in the safetensors `__metadata__`, the architecture and training configuration as
-   * JSON, atomically. Tensor names are `<layer>.<weight>` (dense_1.kernel …).
+   * JSON, atomically. Tensor names are `<layer>.<weight>` (dense_1.kernel …). With `{ layout: 'pytorch' }`
+   * it writes the state_dict of the equivalent PyTorch nn.Sequential instead (`0.weight` …, PyTorch's
+   * layouts, see pytorch.ts), which `model.load_state_dict(safetensors.torch.load_file(path))` accepts.
    */
-  save(path: string): void {
+  save(path: string, options: { readonly layout?: 'rectifier' | 'pytorch' } = {}): void {
     this.checkAlive();
     if (typeof path !== 'string' || path === '') throw new TypeError(`save: path must be a non-empty string, got ${describe(path)}`);
+    if (!options || typeof options !== 'object') throw new TypeError(`save: options must be an object like { layout: 'pytorch' }, got ${describe(options)}`);
+    const layout = options.layout ?? 'rectifier';
+    if (layout !== 'rectifier' && layout !== 'pytorch') throw new TypeError(`save: layout must be 'rectifier' or 'pytorch', got ${describe(layout)}`);
+    if (layout === 'pytorch') {
+      writeFileAtomic(path, encodeSafetensors(toTorchStateDict(this), { format: 'pt' }));
+      return;
+    }
     const tensors = new Map<string, NamedArray>();
     for (const l of this.layers) for (const p of l.weights()) tensors.set(`${l.name}.${p.name}`, { shape: p.shape, data: p.value.data as Float32Array });
     const metadata: Record<string, string> = { format: 'rectifier', 'rectifier.version': '1', architecture: JSON.stringify(this.toJSON()) };
