@@ -31,8 +31,8 @@ export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
-export { NonFiniteLossError, Sequential, loadModel, registerModelReader, sequential, setFitMonitorFactory } from './model.js';
-export type { Callbacks, CompileOptions, FitMonitorFactory, ModelReader, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
+export { NonFiniteLossError, Sequential, loadModel, registerModelReader, sequential, setFitMonitorFactory, setOnnxExporter } from './model.js';
+export type { Callbacks, CompileOptions, FitMonitorFactory, ModelReader, OnnxExporter, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
 export { MAX_HEADER_BYTES, encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
 export type { NamedArray, ReadSafetensorsOptions, SafetensorsContents, SafetensorsDtype } from './safetensors.js';
 export { loadWeights, toTorchStateDict } from './pytorch.js';

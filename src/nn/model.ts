@@ -673,6 +673,17 @@ export class Sequential {
     writeFileAtomic(path, encodeSafetensors(tensors, metadata));
   }
 
+  /**
+   * Writes the model as an ONNX file, atomically (`exportOnnx` in onnx/ says how; `options` are its
+   * options: opset, inputLayout).
+   */
+  exportOnnx(path: string, options: Readonly<Record<string, unknown>> = {}): void {
+    this.checkAlive();
+    if (typeof path !== 'string' || path === '') throw new TypeError(`exportOnnx: path must be a non-empty string, got ${describe(path)}`);
+    if (!onnxExporter) throw new Error('exportOnnx: the ONNX writer is not loaded; import the package (or src/onnx) to write ONNX');
+    writeFileAtomic(path, onnxExporter(this, options));
+  }
+
   /** Frees the weights, the optimizer state and the training snapshot. */
   dispose(): void {
     if (this.disposed) return;
@@ -694,6 +705,14 @@ function checkFinite(where: string, v: Float32Array): void {
 /** A Keras-style sequential model: `sequential({ inputShape: [2], layers: [...], seed: 1 })`. */
 export function sequential(options: SequentialOptions): Sequential {
   return new Sequential(options);
+}
+
+/** Writes a model as ONNX bytes; set by onnx/, which sits above nn and so cannot be imported here. */
+export type OnnxExporter = (model: Sequential, options: Readonly<Record<string, unknown>>) => Uint8Array;
+let onnxExporter: OnnxExporter | null = null;
+
+export function setOnnxExporter(exporter: OnnxExporter): void {
+  onnxExporter = exporter;
 }
 
 /**
