@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnsupportedOnnxError, decodeOnnx, describeOnnx, importOnnx, loadModel, optimizers } from 'rectifier';
+import { UnsupportedOnnxError, decodeOnnx, describeOnnx, importOnnx, inspect, loadModel, optimizers } from 'rectifier';
 import { FIXTURES, fixture, fixtureNames, onnxBytes, ourInput, softmaxRows, values, worstError } from './helpers/onnx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rectifier-onnx-import-'));
@@ -113,10 +113,13 @@ test('loadModel reads .onnx files by content, whatever their name; options reach
   loadModel(k, { dropFinalSoftmax: true }).dispose();
 });
 
-test('an imported model fine-tunes, saves and loads like any other', async () => {
+test('an imported model is inspected, fine-tuned, saved and loaded like any other', async () => {
   const f = fixture('cnn_conv_pool_opset13');
   const model = importOnnx(f.bytes, { seed: 4 });
   const x = ourInput(f);
+  const report = inspect(model, x);
+  assert.deepEqual(report.map((r) => r.name).filter((n) => n.startsWith('conv2d')), ['conv2d_1', 'conv2d_2']);
+  assert.ok(report.every((r) => model.layers.some((l) => l.name === r.name)));
   const y = Int32Array.from([0, 1, 2]);
   model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmax_cross_entropy' });
   const before = model.evaluate(x, y).loss;

@@ -2,7 +2,10 @@
  * nn/ — layers (dense, conv2d, pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu; channels-last
  * NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
  * MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`, `evaluate`,
- * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
+ * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level. PyTorch state_dicts
+ * load onto the equivalent Sequential with `loadWeights(model, path, { layout: 'pytorch' })` and are
+ * written by `model.save(path, { layout: 'pytorch' })`; `loadModel` and `model.exportOnnx` read and write
+ * ONNX once onnx/ (above nn) has registered its reader and writer.
  *
  * Keras style:
  *   const model = sequential({ inputShape: [2], seed: 1, layers: [
