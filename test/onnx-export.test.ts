@@ -221,9 +221,10 @@ test('model.exportOnnx(path) writes the file atomically; loadModel reads it back
   const a = model.predict(x).data as Float32Array;
   const b = back.predict(x).data as Float32Array;
   assert.ok(worstError(b, a) < 1e-6);
-  // ONNX holds the inference graph: dropout is gone, rrelu is its mean-slope leaky relu (fused into the dense layer).
+  // ONNX holds the inference graph: rrelu comes back as its mean-slope leaky relu (fused into the dense layer).
   assert.deepEqual(back.layers.map((l) => `${l.className}${l.activationName() && l.activationName() !== 'linear' ? `(${l.activationName()})` : ''}`),
-    ['Conv2D(elu)', 'Flatten', 'BatchNorm', 'PReLU(prelu)', 'Dense(leaky_relu)', 'Dense']);
+    ['Conv2D(elu)', 'Flatten', 'Dropout', 'BatchNorm', 'PReLU(prelu)', 'Dense(leaky_relu)', 'Dense']);
+  assert.equal((back.layers[2] as unknown as { rate: number }).rate, 0.4);
   back.dispose();
   model.dispose();
 });

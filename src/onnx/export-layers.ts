@@ -12,7 +12,7 @@
 import { pool2dGeometry, conv2dGeometry } from '../backend/geometry.js';
 import type { Activation } from '../ops/activation.js';
 import type { Layer } from '../nn/layers.js';
-import { ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, MaxPool2D, PReLU, RReLU, ZeroPadding2D } from '../nn/layers.js';
+import { ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, MaxPool2D, PReLU, RReLU, ZeroPadding2D } from '../nn/layers.js';
 import { exportActivation } from './export-activations.js';
 import { float, int, ints } from './graph-writer.js';
 import type { GraphWriter } from './graph-writer.js';
@@ -117,8 +117,12 @@ export const LAYER_EXPORTS: Readonly<Record<string, LayerExport>> = {
     s.layout = 'features';
     s.shape = [s.shape.reduce((a, b) => a * b, 1)];
   },
-  // Identities in inference.
-  Dropout: () => {},
+  // The identity in inference; written so that a re-import gets its dropout layer back for fine-tuning.
+  Dropout(g, layer, s) {
+    const rate = (layer as Dropout).rate;
+    if (rate > 0) s.x = g.node('Dropout', [s.x, g.floats(`${layer.name}.ratio`, [], [rate])], `${layer.name}_dropout`);
+  },
+  // The identity in inference, and not a module of the model in other frameworks.
   RandomTranslation: () => {},
   Activation(g, layer, s) {
     activate(g, s, (layer as ActivationLayer).activation, layer.name);
