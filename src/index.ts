@@ -22,6 +22,7 @@ export type { Dataset, Split, Batch } from './data/index.js';
 // The training engine. Keras style: sequential → compile → fit/evaluate/predict → save/loadModel.
 // PyTorch style: model.forward(x, { training: true }) → loss → loss.backward() → optimizer.step(params)
 // → optimizer.zeroGrad(), inside tidy() so each step's intermediates are freed. See src/nn/index.ts.
+export * from './io/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './monitors/index.js';

@@ -28,7 +28,7 @@ test('the table holds exactly the family, in snake_case, each with documentation
     assert.ok(spec.summary.length > 20, `${spec.id} summary`);
     assert.ok(spec.latex.length > 0, `${spec.id} latex`);
     assert.match(spec.paper, /^https?:\/\//, `${spec.id} paper`);
-    assert.ok(spec.onnx.length > 0, `${spec.id} onnx`);
+    assert.ok(spec.onnx.description.length > 0 && typeof spec.onnx.write === 'function', `${spec.id} onnx`);
     assert.ok(spec.plotRange[0] < spec.plotRange[1], `${spec.id} plotRange`);
     assert.equal(spec.backwardFrom === 'y', typeof spec.dfFromY === 'function', `${spec.id}: dfFromY present exactly when backward reads y`);
   }

@@ -8,8 +8,8 @@
  * Unsqueeze like any number, and arithmetic on it stays NaN, so a Reshape target tells "the batch"
  * apart from a fixed size without a symbolic algebra.
  */
-import type { OnnxAttribute, OnnxNode, OnnxTensor } from './decode.js';
-import { DataType } from './schema.js';
+import type { DecodedAttribute, OnnxNode, OnnxTensor } from './decode.js';
+import { DATA_TYPE } from './schema.js';
 
 export function numel(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
@@ -86,7 +86,7 @@ const BINARY: Readonly<Record<string, (x: number, y: number) => number>> = {
   Div: (x, y) => x / y,
 };
 
-function attr(node: OnnxNode, name: string): OnnxAttribute | undefined {
+function attr(node: OnnxNode, name: string): DecodedAttribute | undefined {
   return node.attributes.get(name);
 }
 
@@ -146,10 +146,10 @@ export function fold(node: OnnxNode, inputs: readonly (OnnxTensor | null)[]): On
     }
     case 'Cast': {
       const t = need(x, 'first');
-      const to = intAttr(node, 'to', DataType.FLOAT);
-      const float = to === DataType.FLOAT || to === DataType.DOUBLE || to === DataType.FLOAT16;
+      const to = intAttr(node, 'to', DATA_TYPE.FLOAT);
+      const float = to === DATA_TYPE.FLOAT || to === DATA_TYPE.DOUBLE || to === DATA_TYPE.FLOAT16;
       if (float) return { ...t, type: 'float', data: Float32Array.from(t.data) };
-      if (to === DataType.BOOL) return { ...t, type: 'int', data: Float64Array.from(t.data, (v) => (v !== 0 ? 1 : 0)) };
+      if (to === DATA_TYPE.BOOL) return { ...t, type: 'int', data: Float64Array.from(t.data, (v) => (v !== 0 ? 1 : 0)) };
       return { ...t, type: 'int', data: Float64Array.from(t.data, (v) => (Number.isNaN(v) ? v : Math.trunc(v))) };
     }
     case 'Reshape': {

@@ -9,7 +9,7 @@
  * memory stays proportional to the file's size. Tensors stored outside the file (external data) are
  * refused: the bytes are all we are given.
  */
-import { DATA_TYPE_NAMES, AttributeType, DataType, modelProto } from './schema.js';
+import { DATA_TYPE_NAMES, ATTRIBUTE_TYPE, DATA_TYPE, modelProto } from './schema.js';
 
 /** A constant tensor of the graph. int64 values become numbers (shapes and axes fit in 2^53). */
 export interface OnnxTensor {
@@ -20,7 +20,7 @@ export interface OnnxTensor {
   readonly data: Float32Array | Float64Array;
 }
 
-export type OnnxAttribute =
+export type DecodedAttribute =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'string'; readonly value: string }
@@ -37,7 +37,7 @@ export interface OnnxNode {
   /** '' marks an omitted optional input. */
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  readonly attributes: ReadonlyMap<string, OnnxAttribute>;
+  readonly attributes: ReadonlyMap<string, DecodedAttribute>;
 }
 
 /** A graph input or output: its element type and shape (a number, a symbolic name, or null when unknown). */
@@ -96,8 +96,8 @@ interface RawGraph { node?: RawNode[]; name?: string; initializer?: RawTensor[];
 interface RawModel { irVersion?: unknown; producerName?: string; producerVersion?: string; graph?: RawGraph; opsetImport?: { domain?: string; version?: unknown }[] }
 
 const ELEMENT_BYTES: Readonly<Record<number, number>> = {
-  [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.FLOAT16]: 2, [DataType.INT64]: 8, [DataType.INT32]: 4,
-  [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1,
+  [DATA_TYPE.FLOAT]: 4, [DATA_TYPE.DOUBLE]: 8, [DATA_TYPE.FLOAT16]: 2, [DATA_TYPE.INT64]: 8, [DATA_TYPE.INT32]: 4,
+  [DATA_TYPE.INT8]: 1, [DATA_TYPE.UINT8]: 1, [DATA_TYPE.BOOL]: 1,
 };
 
 function typeName(t: number): string {
@@ -132,7 +132,7 @@ export function readTensor(raw: RawTensor, where: string): OnnxTensor {
   if (size === undefined) {
     throw new OnnxFormatError(`${where} has element type ${typeName(dataType)}; supported: FLOAT, DOUBLE, FLOAT16, INT64, INT32, INT8, UINT8, BOOL`);
   }
-  const isFloat = dataType === DataType.FLOAT || dataType === DataType.DOUBLE || dataType === DataType.FLOAT16;
+  const isFloat = dataType === DATA_TYPE.FLOAT || dataType === DATA_TYPE.DOUBLE || dataType === DATA_TYPE.FLOAT16;
   const raw8 = raw.rawData;
   if (raw8 && raw8.length > 0) {
     // Compare before allocating: the claim must match the bytes actually present.
@@ -144,12 +144,12 @@ export function readTensor(raw: RawTensor, where: string): OnnxTensor {
     for (let i = 0; i < count; i++) {
       const o = i * size;
       switch (dataType) {
-        case DataType.FLOAT: data[i] = view.getFloat32(o, true); break;
-        case DataType.DOUBLE: data[i] = view.getFloat64(o, true); break;
-        case DataType.FLOAT16: data[i] = halfToFloat(view.getUint16(o, true)); break;
-        case DataType.INT64: data[i] = Number(view.getBigInt64(o, true)); break;
-        case DataType.INT32: data[i] = view.getInt32(o, true); break;
-        case DataType.INT8: data[i] = view.getInt8(o); break;
+        case DATA_TYPE.FLOAT: data[i] = view.getFloat32(o, true); break;
+        case DATA_TYPE.DOUBLE: data[i] = view.getFloat64(o, true); break;
+        case DATA_TYPE.FLOAT16: data[i] = halfToFloat(view.getUint16(o, true)); break;
+        case DATA_TYPE.INT64: data[i] = Number(view.getBigInt64(o, true)); break;
+        case DATA_TYPE.INT32: data[i] = view.getInt32(o, true); break;
+        case DATA_TYPE.INT8: data[i] = view.getInt8(o); break;
         default: data[i] = view.getUint8(o);
       }
     }
@@ -158,9 +158,9 @@ export function readTensor(raw: RawTensor, where: string): OnnxTensor {
   // Typed fields: which one holds the data depends on the element type (onnx.proto's comments).
   let values: ArrayLike<unknown>;
   switch (dataType) {
-    case DataType.FLOAT: values = raw.floatData ?? []; break;
-    case DataType.DOUBLE: values = raw.doubleData ?? []; break;
-    case DataType.INT64: values = raw.int64Data ?? []; break;
+    case DATA_TYPE.FLOAT: values = raw.floatData ?? []; break;
+    case DATA_TYPE.DOUBLE: values = raw.doubleData ?? []; break;
+    case DATA_TYPE.INT64: values = raw.int64Data ?? []; break;
     default: values = raw.int32Data ?? []; // INT32, INT16, INT8, UINT8, BOOL, FLOAT16 (as bits)
   }
   if (values.length !== count) {
@@ -169,21 +169,21 @@ export function readTensor(raw: RawTensor, where: string): OnnxTensor {
   const data = isFloat ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const v = values[i];
-    data[i] = dataType === DataType.FLOAT16 ? halfToFloat(int(v)) : int(v);
+    data[i] = dataType === DATA_TYPE.FLOAT16 ? halfToFloat(int(v)) : int(v);
   }
   return { name, dims, type: isFloat ? 'float' : 'int', data };
 }
 
-function readAttribute(raw: RawAttribute, where: string): OnnxAttribute {
+function readAttribute(raw: RawAttribute, where: string): DecodedAttribute {
   const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b ?? new Uint8Array(0));
   if (raw.refAttrName) return { kind: 'other', type: raw.type ?? 0 };
   switch (raw.type) {
-    case AttributeType.FLOAT: return { kind: 'float', value: raw.f ?? 0 };
-    case AttributeType.INT: return { kind: 'int', value: int(raw.i) };
-    case AttributeType.STRING: return { kind: 'string', value: text(raw.s) };
-    case AttributeType.FLOATS: return { kind: 'floats', value: [...(raw.floats ?? [])] };
-    case AttributeType.INTS: return { kind: 'ints', value: (raw.ints ?? []).map(int) };
-    case AttributeType.TENSOR:
+    case ATTRIBUTE_TYPE.FLOAT: return { kind: 'float', value: raw.f ?? 0 };
+    case ATTRIBUTE_TYPE.INT: return { kind: 'int', value: int(raw.i) };
+    case ATTRIBUTE_TYPE.STRING: return { kind: 'string', value: text(raw.s) };
+    case ATTRIBUTE_TYPE.FLOATS: return { kind: 'floats', value: [...(raw.floats ?? [])] };
+    case ATTRIBUTE_TYPE.INTS: return { kind: 'ints', value: (raw.ints ?? []).map(int) };
+    case ATTRIBUTE_TYPE.TENSOR:
       if (!raw.t) throw new OnnxFormatError(`${where} is a tensor attribute without a tensor`);
       return { kind: 'tensor', value: readTensor(raw.t, where) };
     default: return { kind: 'other', type: raw.type ?? 0 };
@@ -236,7 +236,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxModel {
     const name = n.name || `#${i}`;
     const where = `node "${name}" (${n.opType ?? '?'})`;
     if (!n.opType) throw new OnnxFormatError(`node ${i} ("${n.name ?? ''}") has no operator type`);
-    const attributes = new Map<string, OnnxAttribute>();
+    const attributes = new Map<string, DecodedAttribute>();
     for (const a of n.attribute ?? []) attributes.set(a.name ?? '', readAttribute(a, `attribute "${a.name ?? ''}" of ${where}`));
     return { name, opType: n.opType, domain: n.domain ?? '', inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes };
   });

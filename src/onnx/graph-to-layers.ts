@@ -28,7 +28,7 @@ import { ACTIVATION_OPERATORS, UnsupportedOnnxError, describeNode, float32Decima
 import type { GraphView } from './activation-match.js';
 import { FOLDABLE, fold, intAttr, intTensor, intsAttr, numel, transpose } from './constants.js';
 import type { OnnxModel, OnnxNode, OnnxTensor } from './decode.js';
-import { DataType } from './schema.js';
+import { DATA_TYPE } from './schema.js';
 
 export interface ImportedWeight {
   /** The weight's name in our layer (kernel, bias, gamma, beta, running_mean, running_var, alpha). */
@@ -171,7 +171,7 @@ export function describeOnnxGraph(model: OnnxModel, options: DescribeOptions = {
   }
   const input = model.inputs[0]!;
   const outputName = model.outputs[0]!.name;
-  if (input.elemType !== DataType.FLOAT) throw new UnsupportedOnnxError(`the graph input "${input.name}" has element type ${input.elemType}; only float32 (1) inputs are supported`);
+  if (input.elemType !== DATA_TYPE.FLOAT) throw new UnsupportedOnnxError(`the graph input "${input.name}" has element type ${input.elemType}; only float32 (1) inputs are supported`);
   if (!input.shape || input.shape.length < 2) throw new UnsupportedOnnxError(`the graph input "${input.name}" has no shape or no batch axis (${JSON.stringify(input.shape)}); expected [batch, features] or [batch, c, h, w] / [batch, h, w, c]`);
   input.shape.slice(1).forEach((d, i) => {
     if (typeof d !== 'number' || d <= 0) throw new UnsupportedOnnxError(`the graph input "${input.name}" has size ${JSON.stringify(d)} at axis ${i + 1}; every axis but the batch must have a fixed size`);

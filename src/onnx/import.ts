@@ -2,14 +2,14 @@
  * ONNX models in: `importOnnx(bytes)` decodes a model (decode.ts), describes it as our layers
  * (graph-to-layers.ts) and builds an ordinary Sequential from that description through the layer
  * registry, with the graph's weights assigned. The result trains, predicts, saves and exports like any
- * model built here. `loadModel(path)` reads `.onnx` files too once this module is loaded: it registers
- * an ONNX reader with nn/, which decides by the file's first bytes, not its extension.
+ * model built here. `loadModel(path)` and `loadModelFromBytes` read ONNX too once this module is loaded:
+ * it registers an ONNX reader with nn/, which decides by the file's first bytes, not its extension.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { layerFromConfig } from '../nn/layers.js';
-import { Sequential, registerModelReader } from '../nn/model.js';
+import { layerFromConfig } from '../nn/layers/index.js';
+import { registerModelReader } from '../nn/model/load.js';
+import { Sequential } from '../nn/model/sequential.js';
 import { describe } from '../util/describe.js';
-import { MAX_ONNX_BYTES, OnnxFormatError, decodeOnnx } from './decode.js';
+import { decodeOnnx } from './decode.js';
 import { describeOnnxGraph } from './graph-to-layers.js';
 import type { DescribeOptions, ModelDescription } from './graph-to-layers.js';
 
@@ -71,39 +71,11 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
 
 // ModelProto's field tags as the first byte of a file: ir_version, producer_name/version, domain,
 // model_version, doc_string, graph, opset_import, metadata_props. A safetensors file starts with its
-// header's length and has '{' at byte 8, which the caller checks first.
+// header's length and has '{' at byte 8, which nn/ checks first.
 const MODEL_PROTO_TAGS = new Set([0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72]);
-
-/** Reads a whole .onnx file after checking its size (a model is one protobuf message, read at once). */
-export function readOnnxFile(path: string): Uint8Array {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`readOnnxFile: path must be a non-empty string, got ${describe(path)}`);
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_ONNX_BYTES) throw new OnnxFormatError(`${path} holds ${size} bytes, more than protobuf's 2 GiB limit`);
-    const bytes = new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(fd, bytes, done, size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (done !== size) throw new OnnxFormatError(`${path}: could read only ${done} of ${size} bytes`);
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 registerModelReader({
   format: 'ONNX',
   detect: (head) => head.length > 0 && MODEL_PROTO_TAGS.has(head[0]!),
-  read: (path, options) => {
-    try {
-      return importOnnx(readOnnxFile(path), (options ?? {}) as ImportOnnxOptions);
-    } catch (e) {
-      if (e instanceof Error) e.message = `${path}: ${e.message}`;
-      throw e;
-    }
-  },
+  read: (bytes, _source, options) => importOnnx(bytes, (options ?? {}) as ImportOnnxOptions),
 });

@@ -1,6 +1,7 @@
 /**
  * The part of ONNX's protobuf schema (onnx/onnx.proto, https://github.com/onnx/onnx/blob/main/onnx/onnx.proto)
- * that the exporter writes and the importer reads, as protobufjs JSON. Field numbers are ONNX's own, so
+ * that the exporter writes and the importer reads, as protobufjs JSON, and the versions written by
+ * default: IR version 8 with default-domain opset 17 (ONNX 1.12), what ONNX Runtime 1.12 and later read. Field numbers are ONNX's own, so
  * a file written with the full schema decodes here and the other way round; fields left out (training
  * info, functions, sparse tensors, subgraph attributes) are skipped by the decoder, which is what makes
  * a graph that needs them fail later with an error naming the node rather than here.
@@ -9,8 +10,18 @@
  */
 import protobuf from 'protobufjs';
 
-/** TensorProto.DataType values this project reads or writes. */
-export const DataType = {
+export const ONNX_OPSET = 17;
+/** The IR version that goes with an opset (ONNX's versioning table): what readers check first. */
+export function irVersionFor(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+export const ONNX_IR_VERSION = irVersionFor(ONNX_OPSET);
+
+/** TensorProto.DATA_TYPE values this project reads or writes. */
+export const DATA_TYPE = {
   FLOAT: 1,
   UINT8: 2,
   INT8: 3,
@@ -21,15 +32,15 @@ export const DataType = {
   DOUBLE: 11,
 } as const;
 
-/** Names of every TensorProto.DataType, for error messages. */
+/** Names of every TensorProto.DATA_TYPE, for error messages. */
 export const DATA_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING',
   9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128',
   16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4',
 };
 
-/** AttributeProto.AttributeType values. */
-export const AttributeType = {
+/** AttributeProto.ATTRIBUTE_TYPE values. */
+export const ATTRIBUTE_TYPE = {
   FLOAT: 1,
   INT: 2,
   STRING: 3,

@@ -183,3 +183,18 @@ export const sqrt = (x: Tensor): Tensor => mathOp('sqrt', x);
 export const rsqrt = (x: Tensor): Tensor => mathOp('rsqrt', x);
 export const square = (x: Tensor): Tensor => mathOp('square', x);
 export const reciprocal = (x: Tensor): Tensor => mathOp('reciprocal', x);
+
+/**
+ * In place, outside the tape: target ← (1 − momentum)·target + momentum·valueScale·value, for running
+ * statistics (batch norm's mean and variance). Both tensors hold the same number of values.
+ */
+export function updateRunningAverage(target: Tensor, value: Tensor, momentum: number, valueScale = 1): void {
+  check('updateRunningAverage', 'target', target);
+  check('updateRunningAverage', 'value', value);
+  const be = sameBackend('updateRunningAverage', target, value);
+  finiteNumber('updateRunningAverage', 'momentum', momentum);
+  finiteNumber('updateRunningAverage', 'valueScale', valueScale);
+  if (target.size !== value.size) throw new RangeError(`updateRunningAverage: target holds ${target.size} values but value ${value.size}`);
+  be.affine(target.storage, 1 - momentum, 0, target.storage);
+  be.affine(value.storage, momentum * valueScale, 0, target.storage, true);
+}

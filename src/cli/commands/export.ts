@@ -4,9 +4,9 @@
  * told apart by content — and writes it in the formats asked for.
  */
 import { existsSync } from 'node:fs';
-import { loadModel } from '../../nn/model.js';
+import { loadModel } from '../../nn/model/load.js';
 import { MAX_EXPORT_OPSET, MIN_EXPORT_OPSET, ONNX_OPSET, exportOnnx } from '../../onnx/index.js';
-import { writeFileAtomic } from '../../nn/safetensors.js';
+import { writeFileAtomic } from '../../io/files.js';
 
 export interface ExportCommandOptions {
   onnx?: string;

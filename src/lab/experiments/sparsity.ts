@@ -8,9 +8,9 @@
  * PyTorch-style loop: each layer's forward by hand, the penalty added with tape ops, one backward.
  */
 import { batches, type Dataset } from '../../data/index.js';
-import type { ForwardContext } from '../../nn/layers.js';
+import type { ForwardContext } from '../../nn/index.js';
 import { softmaxCrossEntropy } from '../../nn/losses.js';
-import type { Sequential } from '../../nn/model.js';
+import type { Sequential } from '../../nn/index.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
 import { add, scale } from '../../ops/elementwise.js';

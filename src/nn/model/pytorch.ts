@@ -14,11 +14,11 @@
  * channel-minor), so its columns — and a BatchNorm1d's or PReLU's vectors on the way — are permuted, and
  * the same image gives the same answer. BatchNorm's num_batches_tracked is written as 0 and not read.
  */
-import { readSafetensors } from './safetensors.js';
-import type { NamedArray } from './safetensors.js';
-import type { Layer } from './layers.js';
-import type { Sequential } from './model.js';
-import { describe } from '../util/describe.js';
+import { readSafetensors } from '../../io/files.js';
+import type { NamedArray } from '../../io/safetensors.js';
+import { describe } from '../../util/describe.js';
+import type { Layer } from '../layer.js';
+import type { Sequential } from './sequential.js';
 
 /** One tensor of the PyTorch state_dict and where it lives in our model. */
 interface TorchTensor {
@@ -129,8 +129,8 @@ export function torchStateDictLayout(model: Sequential): TorchTensor[] {
         if (layer.weights().length) throw new Error(`PyTorch layout: layer ${layer.name} (${layer.className}) has weights and no PyTorch equivalent here`);
     }
     index += 1;
-    // An activation inside a layer is a module of its own in PyTorch (Linear, then ReLU).
-    if ((layer.className === 'Dense' || layer.className === 'Conv2D') && layer.activationName() !== 'linear') index += 1;
+    // An activation inside a transform is a module of its own in PyTorch (Linear, then ReLU).
+    if (layer.role === 'transform' && layer.outputActivation() !== null) index += 1;
   }
   return out;
 }
