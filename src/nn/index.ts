@@ -47,3 +47,5 @@ export type {
   LoadWeightsOptions, LoadWeightsReport, ModelReader, OnnxExporter,
   Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
 } from './model/index.js';
+export { cnn, cnnLayers, mlp, mlpLayers } from './presets.js';
+export type { CnnPreset, MlpPreset } from './presets.js';

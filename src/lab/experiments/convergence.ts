@@ -9,7 +9,7 @@
 import { take, type Dataset } from '../../data/dataset.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { Dense, Conv2D } from '../../nn/index.js';
+import { TransformLayer } from '../../nn/index.js';
 import type { Sequential } from '../../nn/index.js';
 import { Rng } from '../../util/random.js';
 import { partialNote, resultOf } from '../result.js';
@@ -92,7 +92,7 @@ function buildModel(b: ConvergenceBudget, activation: string, init: ConvergenceI
   if (init === 'paper') {
     const rng = new Rng(seed * 7919 + 17);
     for (const layer of model.layers) {
-      if (!(layer instanceof Dense || layer instanceof Conv2D)) continue;
+      if (!(layer instanceof TransformLayer)) continue;
       const values = layer.weights().map((p, i) => {
         const v = new Float32Array(p.size);
         if (i === 0) for (let k = 0; k < v.length; k++) v[k] = rng.normal(0, PAPER_STD);

@@ -18,7 +18,11 @@ import { readSafetensors } from '../../io/files.js';
 import type { NamedArray } from '../../io/safetensors.js';
 import { describe } from '../../util/describe.js';
 import type { Layer } from '../layer.js';
-import type { Sequential } from './sequential.js';
+
+/** What the mapping reads of a model: its layers in order (a Sequential; sequential.ts saves through this file). */
+export interface LayeredModel {
+  readonly layers: readonly Layer[];
+}
 
 /** One tensor of the PyTorch state_dict and where it lives in our model. */
 interface TorchTensor {
@@ -57,7 +61,7 @@ function channelMajorOrder([h, w, c]: readonly number[]): Int32Array {
 const NOT_MODULES = new Set(['RandomTranslation']);
 
 /** Every tensor of the PyTorch twin's state_dict, in module order. */
-export function torchStateDictLayout(model: Sequential): TorchTensor[] {
+export function torchStateDictLayout(model: LayeredModel): TorchTensor[] {
   const out: TorchTensor[] = [];
   let index = 0;
   /** Set by a flatten of an image, until the Linear that reads the features. */
@@ -136,7 +140,7 @@ export function torchStateDictLayout(model: Sequential): TorchTensor[] {
 }
 
 /** The model's weights as the PyTorch twin's state_dict (for `model.save(path, { layout: 'pytorch' })`). */
-export function toTorchStateDict(model: Sequential): Map<string, NamedArray> {
+export function toTorchStateDict(model: LayeredModel): Map<string, NamedArray> {
   const tensors = new Map<string, NamedArray>();
   for (const t of torchStateDictLayout(model)) {
     if (t.weight === null) {
@@ -184,7 +188,7 @@ function reportText(r: LoadWeightsReport): string {
  * Loads a PyTorch state_dict (safetensors) onto the model. Nothing is assigned unless everything
  * matches, except with `strict: false`, which loads what matches; the report says what did not.
  */
-export function loadWeights(model: Sequential, path: string, options: LoadWeightsOptions): LoadWeightsReport {
+export function loadWeights(model: LayeredModel, path: string, options: LoadWeightsOptions): LoadWeightsReport {
   if (!model || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) throw new TypeError(`loadWeights: model must be a Sequential, got ${describe(model)}`);
   if (typeof path !== 'string' || path === '') throw new TypeError(`loadWeights: path must be a non-empty string, got ${describe(path)}`);
   if (!options || typeof options !== 'object' || options.layout !== 'pytorch') {
