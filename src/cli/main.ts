@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { printActivations } from './commands/activations.js';
 import { runEvaluate, runPredict } from './commands/evaluate.js';
+import { runExport } from './commands/export.js';
 import { runInspect } from './commands/inspect.js';
 import { runLabCommand } from './commands/lab.js';
 import { EXPERIMENT_IDS } from '../lab/index.js';
@@ -148,6 +149,20 @@ program
   .option('--json', 'print JSON')
   .action(async (model: string, opts: { dataset: string; samples?: number; json?: boolean }) => {
     await runPredict(model, opts);
+  });
+
+program
+  .command('export <model>')
+  .description('write a model (saved by model.save, or an .onnx file) as ONNX, as a PyTorch state_dict, or as our .safetensors')
+  .option('--onnx <file>', 'write an ONNX model')
+  .option('--opset <n>', 'ONNX opset to write (13 to 21, default 17)', int('--opset'))
+  .option('--nchw', "the ONNX model takes channels-first images (PyTorch's layout; default channels-last, as predict)")
+  .option('--pytorch <file>', 'write the state_dict of the equivalent torch.nn.Sequential (.safetensors)')
+  .option('--safetensors <file>', 'write the model as model.save does (architecture and weights)')
+  .option('--drop-final-softmax', 'when reading an ONNX classifier that ends in Softmax, keep the logits')
+  .option('--json', 'print JSON')
+  .action((model: string, opts) => {
+    runExport(model, opts);
   });
 
 const report = program
