@@ -1,12 +1,13 @@
 /**
  * io/ — model bytes: the safetensors format as pure functions on bytes (encode, parse from any
- * `ByteSource`), where bytes go and come from (files in Node; in a page IndexedDB, localStorage,
- * downloads, URLs, File/Blob), and the file system hook that keeps this folder out of Node's modules:
- * Node's file system (files.ts: atomic writes, safetensors read from a path) is installed by the Node
- * code that imports it (Node's entry, data/node.ts, the CLI) and is not exported from here.
+ * `ByteSource`; F32, and every numeric dtype on request for files from elsewhere), where bytes go and
+ * come from (files in Node; in a page IndexedDB, localStorage, downloads, URLs, File/Blob), and the file
+ * system hook that keeps this folder out of Node's modules: Node's file system (files.ts: atomic writes,
+ * safetensors read from a path, whole files read after a size check) is installed by the Node code that
+ * imports it (Node's entry, data/node.ts, the CLI) and is not exported from here.
  */
 export { MAX_HEADER_BYTES, bytesSource, encodeSafetensors, parseSafetensors } from './safetensors.js';
-export type { ByteSource, NamedArray, SafetensorsContents } from './safetensors.js';
+export type { ByteSource, NamedArray, ParseSafetensorsOptions, SafetensorsContents, SafetensorsDtype } from './safetensors.js';
 export { fileSystem, hasFileSystem, setFileSystem } from './file-system.js';
 export type { FileSystem } from './file-system.js';
 export { readBytes } from './sources.js';

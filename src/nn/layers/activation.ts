@@ -97,6 +97,13 @@ export class PReLU extends Layer {
   forward(x: Tensor): Tensor {
     return prelu(x, this.alpha.value);
   }
+  /** PRelu with the learned slopes, broadcast over the channel axis of the graph's layout. */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    const c = this.alpha.size;
+    const image = this.inputShape!.length === 3;
+    const dims = c > 1 && image && graph.layout === 'nchw' ? [c, 1, 1] : [c];
+    return graph.node('PRelu', [input, graph.initializer(`${this.name}.alpha`, dims, this.alpha.value.data as Float32Array)]);
+  }
   override outputActivation(): Activation {
     return this.row;
   }

@@ -49,17 +49,56 @@ export function modelFromSafetensors({ tensors, metadata }: SafetensorsContents,
 }
 
 /**
- * Loads a model saved by `model.save`: architecture, weights and (when saved) the compile settings. The
- * source is a path or `file://` URL (Node), `indexeddb://name` or `localstorage://name` (a page), an
- * http(s) or relative URL (fetched), a File or Blob, a fetch Response, or the bytes.
+ * A reader for model files in another format, registered by the module that knows the format (src/onnx
+ * registers ONNX): nn sits below those modules, so it cannot import them.
  */
-export async function loadModel(source: ModelSource): Promise<Sequential> {
+export interface ModelReader {
+  readonly format: string;
+  /** True when the first bytes (up to 16) of a file that is not safetensors are this format's. */
+  readonly detect: (head: Uint8Array) => boolean;
+  readonly read: (bytes: Uint8Array, source: string, options?: Readonly<Record<string, unknown>>) => Sequential;
+}
+
+const modelReaders: ModelReader[] = [];
+
+export function registerModelReader(reader: ModelReader): void {
+  if (!modelReaders.some((r) => r.format === reader.format)) modelReaders.push(reader);
+}
+
+/** A safetensors file (even a damaged one): an 8-byte header length, then the JSON header's '{'. */
+function looksLikeSafetensors(head: Uint8Array): boolean {
+  return head.length >= 9 && head[8] === 0x7b;
+}
+
+function readerFor(head: Uint8Array): ModelReader | null {
+  return looksLikeSafetensors(head) ? null : modelReaders.find((r) => r.detect(head)) ?? null;
+}
+
+/**
+ * Loads a model: one saved by `model.save` (architecture, weights and, when saved, the compile settings),
+ * or a file of a registered format (an ONNX model once src/onnx is loaded, `options` going to its
+ * importer), decided by the first bytes, not by the name. The source is a path or `file://` URL (Node),
+ * `indexeddb://name` or `localstorage://name` (a page), an http(s) or relative URL (fetched), a File or
+ * Blob, a fetch Response, or the bytes.
+ */
+export async function loadModel(source: ModelSource, options?: Readonly<Record<string, unknown>>): Promise<Sequential> {
   const { bytes, name } = await readModelBytes('loadModel', source);
+  const reader = readerFor(bytes.subarray(0, 16));
+  if (reader) {
+    try {
+      return reader.read(bytes, name, options);
+    } catch (e) {
+      if (e instanceof Error && !e.message.startsWith(name)) e.message = `${name}: ${e.message}`;
+      throw e;
+    }
+  }
   return modelFromSafetensors(parseSafetensors(bytesSource(bytes, name)), name);
 }
 
 /** The same from bytes in memory (a fetched file, a File's contents). */
-export function loadModelFromBytes(bytes: Uint8Array, name = 'the given bytes'): Sequential {
+export function loadModelFromBytes(bytes: Uint8Array, name = 'the given bytes', options?: Readonly<Record<string, unknown>>): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`loadModelFromBytes: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  const reader = readerFor(bytes.subarray(0, 16));
+  if (reader) return reader.read(bytes, name, options);
   return modelFromSafetensors(parseSafetensors(bytesSource(bytes, name)), name);
 }

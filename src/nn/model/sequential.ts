@@ -20,6 +20,8 @@ import { Layer, type LayerConfig } from '../layer.js';
 import type { History, Logs } from './callbacks.js';
 import type { Inputs, Targets } from './data.js';
 import { encodeModel } from './encode.js';
+import { toTorchStateDict } from './pytorch.js';
+import { encodeSafetensors } from '../../io/safetensors.js';
 import { Trainer, type CompileOptions, type FitOptions } from './trainer.js';
 
 export interface SequentialOptions {
@@ -249,13 +251,38 @@ export class Sequential {
 
   /**
    * Saves weights and, in the safetensors `__metadata__`, the architecture and training configuration as
-   * JSON. Tensor names are `<layer>.<weight>` (dense_1.kernel …). The destination is a path or `file://`
-   * URL in Node (written atomically, before save returns), or in a page `indexeddb://name`,
-   * `localstorage://name` (small models) or `downloads://name`: the same bytes (encodeModel) everywhere.
+   * JSON. Tensor names are `<layer>.<weight>` (dense_1.kernel …). With `{ layout: 'pytorch' }` it writes
+   * the state_dict of the equivalent PyTorch nn.Sequential instead (`0.weight` …, PyTorch's layouts;
+   * ./pytorch.ts), which `model.load_state_dict(safetensors.torch.load_file(path))` accepts. The
+   * destination is a path or `file://` URL in Node (written atomically, before save returns), or in a page
+   * `indexeddb://name`, `localstorage://name` (small models) or `downloads://name`: the same bytes
+   * everywhere.
    */
-  save(destination: ModelDestination): Promise<void> {
-    this.checkAlive();
-    return writeModelBytes('save', destination, encodeModel(this));
+  save(destination: ModelDestination, options: { readonly layout?: 'rectifier' | 'pytorch' } = {}): Promise<void> {
+    try {
+      this.checkAlive();
+      if (!options || typeof options !== 'object') throw new TypeError(`save: options must be an object like { layout: 'pytorch' }, got ${describe(options)}`);
+      const layout = options.layout ?? 'rectifier';
+      if (layout !== 'rectifier' && layout !== 'pytorch') throw new TypeError(`save: layout must be 'rectifier' or 'pytorch', got ${describe(layout)}`);
+      return writeModelBytes('save', destination, layout === 'pytorch' ? encodeSafetensors(toTorchStateDict(this), { format: 'pt' }) : encodeModel(this));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Writes the model as an ONNX file (atomically, to a path in Node) or to any destination `save` takes;
+   * `options` are `exportOnnx`'s (opset, inputLayout). The writer lives in src/onnx, above nn, which
+   * registers it when loaded (the package's index loads it).
+   */
+  exportOnnx(destination: ModelDestination, options: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    try {
+      this.checkAlive();
+      if (!onnxExporter) throw new Error('exportOnnx: the ONNX writer is not loaded; import the package (or src/onnx) to write ONNX');
+      return writeModelBytes('exportOnnx', destination, onnxExporter(this, options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Frees the weights, the optimizer state and the training snapshot. */
@@ -279,6 +306,14 @@ export class Sequential {
   private checkAlive(): void {
     if (this.disposed) throw new Error(`model ${this.name} was disposed`);
   }
+}
+
+/** Writes a model as ONNX bytes; set by src/onnx, which sits above nn and so cannot be imported here. */
+export type OnnxExporter = (model: Sequential, options: Readonly<Record<string, unknown>>) => Uint8Array;
+let onnxExporter: OnnxExporter | null = null;
+
+export function setOnnxExporter(exporter: OnnxExporter): void {
+  onnxExporter = exporter;
 }
 
 /** A Keras-style sequential model: `sequential({ inputShape: [2], layers: [...], seed: 1 })`. */
