@@ -234,10 +234,11 @@ before(async () => {
   if (skip) return;
   const t0 = performance.now();
   installApp();
-  for (const [name, make] of Object.entries({ vite: viteBundle, esbuild: esbuildBundle, webpack: webpackBundle, rollup: rollupBundle })) {
+  // The four bundlers run side by side (each writes its own directory).
+  await timedAsync('bundles (all four)', () => Promise.all(Object.entries({ vite: viteBundle, esbuild: esbuildBundle, webpack: webpackBundle, rollup: rollupBundle }).map(async ([name, make]) => {
     bundles[name] = await timedAsync(`${name} build`, make);
     bases[name] = await serve(bundles[name]!.dir);
-  }
+  })));
   const { chromium } = await import('playwright-core');
   browser = await timedAsync('chromium launch', () => chromium.launch({
     executablePath: CHROMIUM,
