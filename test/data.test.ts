@@ -369,3 +369,12 @@ test('a dataset file loads from bytes, a Blob or a file:// URL, validated, as a 
   await assert.rejects(mnist({ from: damaged }), /mnist: .* is not a usable mnist dataset file \(payload checksum mismatch\)/);
   await assert.rejects(fashionMnist({ from: new Uint8Array(bytes) }), /fashionMnist: .* is not a usable fashion-mnist dataset file \(it holds 8000 training and 2000 test samples, expected 60000 and 10000\)/);
 });
+
+test('a data package that is not installed is an error naming the package to install', async () => {
+  const { loadImageSet } = await import('../src/data/images.js');
+  const { MNIST_SET } = await import('../src/data/mnist.js');
+  await assert.rejects(
+    loadImageSet({ ...MNIST_SET, packageName: 'rectifier-missing-data-package' }, { cache: false }),
+    /^Error: mnist: the npm package "rectifier-missing-data-package" is not installed \(rectifier does not install its data packages itself\); run npm install rectifier-missing-data-package$/,
+  );
+});
