@@ -11,7 +11,7 @@
  * temporary directories.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe } from '../util/describe.js';
 import { writeFileAtomic } from './files.js';
 
@@ -56,6 +56,22 @@ function syncDirectory(dir: string): void {
     const fd = openSync(dir, 'r');
     try { fsyncSync(fd); } finally { closeSync(fd); }
   } catch { /* best effort */ }
+}
+
+/**
+ * Makes a directory and its missing parents one level at a time. (Node's recursive mkdir can spin
+ * forever under /proc, where a level that does not exist cannot be made either.)
+ */
+export function makeDirectory(path: string): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    missing.push(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const dir of missing.reverse()) mkdirSync(dir);
 }
 
 /** The pointer of `root` (null when nothing was ever committed there); errors name the file. */
@@ -109,7 +125,7 @@ export function writeGeneration(root: string, write: GenerationWrite): string {
   for (const file of files.keys()) checkName(where, 'each file name', file);
   const stage = (s: GenerationStage) => generationWriteHooks.onStage?.(s, root);
 
-  mkdirSync(root, { recursive: true });
+  makeDirectory(root);
   if (!statSync(root).isDirectory()) throw new Error(`${where}: ${root} exists and is not a directory`);
   const previous = readGenerationPointer(root, pointerFile)?.latest ?? null;
   let final = name;

@@ -7,5 +7,5 @@
 export { MAX_HEADER_BYTES, bytesSource, encodeSafetensors, parseSafetensors } from './safetensors.js';
 export type { ByteSource, NamedArray, ParseSafetensorsOptions, SafetensorsContents, SafetensorsDtype } from './safetensors.js';
 export { readHead, readSafetensors, readWholeFile, writeFileAtomic } from './files.js';
-export { readGenerationPointer, writeGeneration } from './generations.js';
+export { makeDirectory, readGenerationPointer, writeGeneration } from './generations.js';
 export type { GenerationPointer, GenerationStage, GenerationWrite } from './generations.js';

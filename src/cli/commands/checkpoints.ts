@@ -3,6 +3,8 @@
  * <dir>` continues a run with the options it began with (stored in each checkpoint's metadata), and
  * Ctrl-C finishes the step, writes one and says how to resume. The format is fit's (src/nn/model/checkpoint.ts).
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import { makeDirectory } from '../../io/index.js';
 import { resolve } from 'node:path';
 import { latestCheckpoint, readCheckpointState, type CheckpointEvery, type CheckpointOptions } from '../../nn/index.js';
 
@@ -128,9 +130,19 @@ export function checkpointFor(opts: CheckpointCommandOptions, metadata: Record<s
   return { path: `rectifier-checkpoint-${stamp}`, every: 'interrupt', metadata };
 }
 
-/** A new run may not write into a directory that holds another run's checkpoint: it would replace it. */
-export function checkFreshCheckpointDir(dir: string): void {
-  if (latestCheckpoint(dir) !== null) {
+/**
+ * Checks --checkpoint before any data is loaded: the directory is made if missing and must be writable,
+ * and a new run may not write into one that holds another run's checkpoint (it would replace it).
+ */
+export function prepareCheckpointDir(dir: string, resuming: boolean): void {
+  try {
+    makeDirectory(dir);
+    if (!statSync(dir).isDirectory()) throw new Error('it is not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new Error(`--checkpoint ${dir}: cannot write checkpoints there (${(e as Error).message})`);
+  }
+  if (!resuming && latestCheckpoint(dir) !== null) {
     throw new Error(`--checkpoint ${dir} already holds a checkpoint; continue that run with rectifier train --resume ${dir}, or choose another directory`);
   }
 }

@@ -15,7 +15,7 @@ import { formatTable } from '../../report/index.js';
 import { loadDatasetByName } from '../datasets.js';
 import { formatAdvice, formatHealthTable } from './monitor-print.js';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { checkFreshCheckpointDir, checkpointFor, resumedOptions, storedOptions, withInterrupt } from './checkpoints.js';
+import { checkpointFor, prepareCheckpointDir, resumedOptions, storedOptions, withInterrupt } from './checkpoints.js';
 import { jsonLines, monitor as fitMonitor } from '../../monitors/index.js';
 
 export interface TrainCommandOptions {
@@ -122,7 +122,7 @@ export async function runTrain(given: TrainCommandOptions): Promise<TrainOutcome
   let opts = given;
   if (given.resume !== undefined) opts = resumedOptions(given).options;
   else if (given.dataset === undefined) throw new Error('train needs --dataset <name> (or --resume <dir> to continue a run from its checkpoint)');
-  if (opts.checkpoint !== undefined && opts.resume === undefined) checkFreshCheckpointDir(opts.checkpoint);
+  if (opts.checkpoint !== undefined) prepareCheckpointDir(opts.checkpoint, opts.resume !== undefined);
   const modelName = opts.model ?? 'mlp';
   const activation = opts.activation ?? 'relu';
   getSpec(activation); // an unknown id fails here, with the nearest match, before any data is loaded
