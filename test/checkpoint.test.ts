@@ -240,8 +240,17 @@ test('resuming a finished run trains nothing unless more epochs are asked for', 
   const longer = await again.fit(data.x, data.y, { ...base, epochs: 3, resume: dir, callbacks: { onBatchEnd() { steps++; } } });
   assert.equal(steps, 5);
   assert.deepEqual(longer.epoch, [0, 1, 2]);
-  m.dispose();
-  again.dispose();
+  // A run stopped by a callback (model.stopTraining, as early stopping does) is finished too.
+  const stoppedDir = join(temp(), 'stopped');
+  const stopped = model();
+  const partial = await stopped.fit(data.x, data.y, {
+    ...base, checkpoint: { path: stoppedDir, every: { steps: 2 } }, callbacks: { onBatchEnd(batch) { if (batch === 1) stopped.stopTraining = true; } },
+  });
+  assert.deepEqual(readCheckpointState(stoppedDir).state.position, { epoch: 1, step: 0, globalStep: 2, stepsPerEpoch: 5, complete: true });
+  const after = model();
+  assert.deepEqual(await after.fit(data.x, data.y, { ...base, epochs: undefined, resume: stoppedDir }), partial);
+  assert.deepEqual(bits(after), bits(stopped));
+  for (const x of [m, again, stopped, after]) x.dispose();
 });
 
 test('a resume that could not continue the same run is an error naming what differs', async () => {

@@ -247,10 +247,12 @@ export class Trainer {
       history = JSON.parse(JSON.stringify(state.history)) as History;
       finished = state.position.complete && epochs <= state.fit.epochs;
     }
-    // Resuming into the directory it writes, the resumed position is already there.
-    let lastWritten = resumed && plan && samePath(plan.path, options.resume!) ? position.globalStep : -1;
+    // A position already written is not written again; resuming into the directory it writes, the
+    // resumed position is already there.
+    const key = (at: TrainingPosition, complete: boolean) => `${at.epoch}/${at.step}/${at.globalStep}/${complete}`;
+    let lastWritten = resumed && plan && samePath(plan.path, options.resume!) ? key(position, resumed.state.position.complete) : '';
     const write = (at: TrainingPosition, epochSums: EpochSums, complete: boolean): void => {
-      if (!plan || at.globalStep === lastWritten) return;
+      if (!plan || key(at, complete) === lastWritten) return;
       writeCheckpoint(plan.path, {
         model,
         state: {
@@ -266,7 +268,7 @@ export class Trainer {
         optimizer: this.optimizer.exportState(namedParameters(model.layers)),
         order,
       });
-      lastWritten = at.globalStep;
+      lastWritten = key(at, complete);
     };
     const interrupt = (at: TrainingPosition, epochSums: EpochSums): FitInterruptedError => {
       write(at, epochSums, false);
@@ -303,7 +305,7 @@ export class Trainer {
           for (const c of callbacks) await c.onBatchEnd?.(batch, logs);
         }
         // Mid-epoch checkpoints; the one after an epoch's last step is written at the epoch's end.
-        if (batch + 1 < stepsPerEpoch) {
+        if (batch + 1 < stepsPerEpoch && !model.stopTraining) {
           const at = { epoch, step: batch + 1, globalStep };
           if (signal?.aborted) throw interrupt(at, { lossSum, seen, correct, counted });
           if (everySteps && globalStep % everySteps === 0) write(at, { lossSum, seen, correct, counted }, false);
