@@ -95,3 +95,29 @@ test('without --checkpoint, Ctrl-C writes a checkpoint into a new directory and 
   assert.equal(resumed.code, 1);
   assert.match(resumed.stderr, /--samples 900 conflicts with the checkpoint's --samples 800/);
 });
+
+test('a run killed with SIGKILL resumes from its last checkpoint, and the monitor\'s JSON lines hold each epoch once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rectifier-cli-ckpt-'));
+  const jsonl = join(dir, 'health.jsonl');
+  const ck = join(dir, 'run');
+  const args = ['train', '--dataset', 'circles', '--epochs', '30', '--samples', '800', '--checkpoint', ck, '--every', '4', '--monitor-jsonl', jsonl];
+  const killed = await new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, join(root, 'src/cli/main.ts'), ...args], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/^epoch 7\/30 /m.test(stdout)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr: '' }));
+  });
+  assert.equal(killed.signal, 'SIGKILL');
+  const before = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch as number);
+  assert.ok(before.includes(6), 'the killed run had written the lines of epochs past its last checkpoint');
+  const { epoch } = JSON.parse(readFileSync(join(ck, 'checkpoint.json'), 'utf8'));
+  assert.ok(epoch >= 4 && epoch <= 8 && epoch % 4 === 0, `the last checkpoint is at an epoch's end every 4 epochs, got ${epoch}`);
+  const resumed = await cli(['train', '--resume', ck, '--json'], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const epochs = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch as number);
+  assert.deepEqual(epochs, Array.from({ length: 30 }, (_, e) => [e, e, e]).flat(), 'three layers per epoch, each epoch once, in order');
+});
