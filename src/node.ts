@@ -13,4 +13,8 @@ export * from './index.js';
 export * as data from './data/node.js';
 export { cacheDir, clearCache, fashionMnist, mnist } from './data/node.js';
 export type { ImageLoadOptions, LoadInfo } from './data/node.js';
-export { readSafetensors, writeFileAtomic } from './io/files.js';
+export { readHead, readSafetensors, readWholeFile, writeFileAtomic } from './io/files.js';
+export { makeDirectory, readGenerationPointer, writeGeneration } from './io/generations.js';
+export type { GenerationPointer, GenerationStage, GenerationWrite } from './io/generations.js';
+// Checkpoints are directories on disk: importing this installs them as fit's checkpoint store.
+export { latestCheckpoint, readCheckpoint, readCheckpointState, writeCheckpoint } from './nn/model/checkpoint-files.js';
