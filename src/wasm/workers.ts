@@ -91,7 +91,7 @@ let webSourceUrl: string | null = null;
 
 /**
  * Starts one kernel thread. `onReady` is called once it has instantiated the module; `onError` if it
- * fails to start or dies. Node workers are unref'd, so they never keep a process alive.
+ * fails to start or dies. Node workers are unref'd once ready, so they never keep a process alive.
  */
 export function startWorker(init: WorkerInit, onReady: () => void, onError: (message: string) => void): void {
   const threads = nodeBuiltin<WorkerThreads>('node:worker_threads');
@@ -102,9 +102,16 @@ export function startWorker(init: WorkerInit, onReady: () => void, onError: (mes
       execArgv: [],
       workerData: init,
     });
-    worker.on('message', () => onReady());
-    worker.on('error', (e) => onError(e instanceof Error ? e.message : String(e)));
-    worker.unref();
+    // Kept referenced until it is ready, so that a process awaiting ready() stays alive for it; then
+    // unref'd, so that kernel threads never keep a process alive.
+    worker.on('message', () => {
+      worker.unref();
+      onReady();
+    });
+    worker.on('error', (e) => {
+      worker.unref();
+      onError(e instanceof Error ? e.message : String(e));
+    });
     return;
   }
   const Worker = webWorkerConstructor();
