@@ -4,7 +4,7 @@
  * where the .wasm files are served with setWasmPaths), opened in Debian's Chromium through
  * playwright-core. The page (browser/app.js) trains a ReLU network on the spiral set on the wasm
  * backend, on two Web Worker threads where the page is cross-origin isolated, saves the model to
- * IndexedDB and loads it back. Checked: accuracy, no console error, the same bits on one and two
+ * IndexedDB and localStorage and loads it back. Checked: accuracy, no console error, the same bits on one and two
  * threads, on the shared-memory and own-memory builds, and the same bits as Node.
  *
  * Skipped, with the reason printed, when Chromium is missing (apt-get install -y chromium).
@@ -32,7 +32,7 @@ const WASM_FILES = ['rectifier.wasm', 'rectifier-relaxed.wasm', 'rectifier-mt.wa
 interface PageResult {
   losses: number[]; accuracy: number; predictions: string; model: string; modelBytes: number; seconds: number;
   backend: string; current: string; failure: string | null; threads: number; readyThreads: number; crossOriginIsolated: boolean;
-  module: string | null; relaxedSimd: boolean | null; threadsUnavailable: string | null; reloaded: string;
+  module: string | null; relaxedSimd: boolean | null; threadsUnavailable: string | null; reloaded: string; reloadedLocal: string;
 }
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
@@ -227,6 +227,7 @@ function checkTraining(label: string, r: PageResult): void {
   assert.equal(r.current, 'wasm', label);
   assert.ok(r.accuracy >= MIN_ACCURACY, `${label}: test accuracy ${r.accuracy} < ${MIN_ACCURACY}`);
   assert.equal(r.reloaded, r.predictions, `${label}: the model loaded back from IndexedDB predicts differently`);
+  assert.equal(r.reloadedLocal, r.predictions, `${label}: the model loaded back from localStorage predicts differently`);
 }
 
 const bundles: Record<string, Bundle> = {};

@@ -22,12 +22,16 @@ async function run() {
   await model.save('indexeddb://spiral');
   const loaded = await loadModel('indexeddb://spiral');
   const again = predict(loaded);
+  // localStorage holds small models as base64 text: the same bytes come back.
+  await model.save('localstorage://spiral');
+  const fromLocal = predict(await loadModel('localstorage://spiral'));
   return {
     ...summary, seconds,
     backend: name, current: getBackend(), failure: backendFailure(), threads: getThreads(),
     readyThreads: backend().readyThreads?.() ?? 1, crossOriginIsolated: globalThis.crossOriginIsolated === true,
     module: info?.module ?? null, relaxedSimd: info?.relaxedSimd ?? null, threadsUnavailable: info?.threadsUnavailable ?? null,
     reloaded: fingerprint(new Uint8Array(again.buffer)),
+    reloadedLocal: fingerprint(new Uint8Array(fromLocal.buffer)),
   };
 }
 
