@@ -1,6 +1,8 @@
 /**
  * nn/ — the Layer protocol (./layer.ts) and the layers, one family per file in ./layers/ (dense, conv2d,
- * pools, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation; channels-last NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
+ * pools, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation, simpleRnn, lstm, gru, embedding,
+ * timeDistributed; channels-last NHWC, sequences [batch, time, features]), initializers (He, Glorot, LeCun, RAI, identity,
+ * orthogonal, normal, uniform), losses (softmax and binary cross-entropy from logits,
  * MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`, `evaluate`,
  * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
  *
@@ -24,14 +26,16 @@ export { Layer } from './layer.js';
 export type { DiagnosticForward, ForwardContext, LayerConfig, LayerRole } from './layer.js';
 export type { OnnxGraphWriter } from './onnx-writer.js';
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, PReLU, RReLU, RandomTranslation, TransformLayer,
+  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Embedding, Flatten, GRU, LSTM, MaxPool2D, PReLU, RReLU, RandomTranslation, SimpleRNN,
+  TimeDistributed, TransformLayer,
   layerClassNames, layerFromConfig, layers, registerLayer,
 } from './layers/index.js';
 export type {
-  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, LayerMaker,
+  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, EmbeddingOptions, GatedOptions, LayerMaker, LstmOptions,
+  RecurrentOptions, TimeDistributedOptions,
   Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, TransformOptions,
 } from './layers/index.js';
-export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
+export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, identityInit, initialize, orthogonalInit, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';

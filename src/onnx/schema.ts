@@ -11,7 +11,7 @@ export const ONNX_OPSET = 17;
 /** TensorProto.DataType. */
 export const DATA_TYPE = { FLOAT: 1, INT64: 7 } as const;
 /** AttributeProto.AttributeType. */
-export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 const SCHEMA = {
   nested: {
@@ -42,7 +42,8 @@ const SCHEMA = {
         AttributeProto: {
           fields: {
             name: { type: 'string', id: 1 }, f: { type: 'float', id: 2 }, i: { type: 'int64', id: 3 }, s: { type: 'bytes', id: 4 },
-            floats: { rule: 'repeated', type: 'float', id: 7 }, ints: { rule: 'repeated', type: 'int64', id: 8 }, type: { type: 'int32', id: 20 },
+            floats: { rule: 'repeated', type: 'float', id: 7 }, ints: { rule: 'repeated', type: 'int64', id: 8 }, strings: { rule: 'repeated', type: 'bytes', id: 9 },
+            type: { type: 'int32', id: 20 },
           },
         },
         TensorProto: {

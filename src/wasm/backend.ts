@@ -286,6 +286,16 @@ export class WasmBackend extends JsKernels implements Backend {
     this.heap.release(storage);
   }
 
+  /** A view into the block: the same heap, a pointer further on (never released; it lives as its block does). */
+  override slice(storage: Storage, offset: number, length: number): Storage {
+    const s = storage as WasmStorage;
+    if (s?.heap !== this.heap || s.released) throw new TypeError(`slice: storage must be live storage of this wasm backend, got ${describe(storage)}`);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > s.length) {
+      throw new RangeError(`slice: offset and length must be integers with 0 <= offset and offset + length <= ${s.length}, got ${describe(offset)} and ${describe(length)}`);
+    }
+    return new WasmStorage(this.heap, s.ptr + offset * 4, length, s.dtype, 0);
+  }
+
   memory(): HeapStats {
     return this.heap.stats();
   }

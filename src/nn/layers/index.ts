@@ -10,6 +10,9 @@ import { denseFactories } from './dense.js';
 import { dropoutFactories } from './dropout.js';
 import { flattenFactories } from './flatten.js';
 import { poolFactories } from './pool.js';
+import { recurrentFactories } from './recurrent.js';
+import { embeddingFactories } from './embedding.js';
+import { timeDistributedFactories } from './time-distributed.js';
 
 export const layers = {
   ...denseFactories,
@@ -20,6 +23,9 @@ export const layers = {
   ...batchNormFactories,
   ...activationFactories,
   ...augmentFactories,
+  ...recurrentFactories,
+  ...embeddingFactories,
+  ...timeDistributedFactories,
 } as const;
 
 export { Dense } from './dense.js';
@@ -39,5 +45,11 @@ export { ActivationLayer, PReLU, RReLU } from './activation.js';
 export type { ActivationLayerOptions, PReLUOptions, RReLUOptions } from './activation.js';
 export { RandomTranslation } from './augment.js';
 export type { RandomTranslationOptions } from './augment.js';
+export { GRU, LSTM, SimpleRNN } from './recurrent.js';
+export type { GatedOptions, LstmOptions, RecurrentOptions } from './recurrent.js';
+export { Embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { TimeDistributed } from './time-distributed.js';
+export type { TimeDistributedOptions } from './time-distributed.js';
 export { layerClassNames, layerFromConfig, registerLayer } from './registry.js';
 export type { LayerMaker } from './registry.js';
