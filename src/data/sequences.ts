@@ -125,7 +125,8 @@ export interface CharTextOptions {
 /** The text the char task reads: commander's README, which ships in the `commander` package. */
 export function charTextSource(): { text: string; file: string } {
   const require = createRequire(import.meta.url);
-  const dir = path.dirname(require.resolve('commander/package.json'));
+  // The package's main file sits at its root (commander does not export its package.json).
+  const dir = path.dirname(require.resolve('commander'));
   const file = path.join(dir, 'Readme.md');
   return { text: fs.readFileSync(file, 'utf8'), file: 'node_modules/commander/Readme.md' };
 }

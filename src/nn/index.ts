@@ -43,5 +43,5 @@ export { NonFiniteLossError, Sequential, Trainer, encodeModel, loadModel, loadMo
 export type {
   Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
 } from './model/index.js';
-export { cnn, cnnLayers, mlp, mlpLayers } from './presets.js';
-export type { CnnPreset, MlpPreset } from './presets.js';
+export { cnn, cnnLayers, mlp, mlpLayers, rnn, rnnLayers } from './presets.js';
+export type { CnnPreset, MlpPreset, RnnPreset } from './presets.js';

@@ -105,9 +105,9 @@ export const recurrent: Experiment<RecurrentBudget> = {
     'long-range temporal structure (the adding problem, sequential MNIST), where RNNs of tanh units, or of ReLU units with an ordinary random initialisation, fail.',
   source: { citation: 'Le, Jaitly & Hinton 2015, A Simple Way to Initialize Recurrent Networks of Rectified Linear Units, Sections 4.1–4.2', url: 'https://arxiv.org/abs/1504.00941' },
   budgets: {
-    tiny: { expectedSeconds: 3, lengths: [8], units: 8, trainSize: 256, testSize: 128, epochs: 2, batchSize: 32, learningRate: 0.01, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
-    quick: { expectedSeconds: 35, lengths: [30], units: 32, trainSize: 2000, testSize: 500, epochs: 10, batchSize: 32, learningRate: 0.01, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
-    full: { expectedSeconds: 900, lengths: [30, 100], units: 64, trainSize: 5000, testSize: 1000, epochs: 15, batchSize: 32, learningRate: 0.01, mnistTrain: 8000, mnistTest: 2000, mnistEpochs: 5 },
+    tiny: { expectedSeconds: 3, lengths: [8], units: 8, trainSize: 256, testSize: 128, epochs: 2, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
+    quick: { expectedSeconds: 45, lengths: [30], units: 32, trainSize: 3000, testSize: 500, epochs: 14, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
+    full: { expectedSeconds: 1500, lengths: [30, 60], units: 32, trainSize: 5000, testSize: 1000, epochs: 30, batchSize: 32, learningRate: 0.003, mnistTrain: 8000, mnistTest: 2000, mnistEpochs: 5 },
   },
 
   async run(ctx) {
