@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe } from '../util/describe.js';
-import { parseSafetensors, type SafetensorsContents } from './safetensors.js';
+import { parseSafetensors, type ParseSafetensorsOptions, type SafetensorsContents } from './safetensors.js';
 
 /** Writes bytes (or UTF-8 text) to `path` atomically (temp file in the same directory, fsync, rename). */
 export function writeFileAtomic(path: string, contents: Uint8Array | string): void {
@@ -39,13 +39,44 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string): vo
   } catch { /* best effort */ }
 }
 
-/** Reads and validates a safetensors file holding F32 tensors. */
-export function readSafetensors(path: string): SafetensorsContents {
+/** Reads and validates a safetensors file holding F32 tensors (any numeric dtype with `anyDtype`). */
+export function readSafetensors(path: string, options: ParseSafetensorsOptions = {}): SafetensorsContents {
   if (typeof path !== 'string' || path === '') throw new TypeError(`readSafetensors: path must be a non-empty string, got ${describe(path)}`);
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    return parseSafetensors({ name: path, size, read: (into, length, position) => readSync(fd, into, 0, length, position) });
+    return parseSafetensors({ name: path, size, read: (into, length, position) => readSync(fd, into, 0, length, position) }, options);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first `length` bytes of a file (fewer if it is shorter): enough to tell formats apart. */
+export function readHead(path: string, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A whole file, after checking its size against `limit` (default 2 GiB, protobuf's limit for a message). */
+export function readWholeFile(path: string, limit = 2 ** 31 - 1): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) throw new RangeError(`${path} holds ${size} bytes, more than the ${limit}-byte limit for this kind of file`);
+    const bytes = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done !== size) throw new Error(`${path}: could read only ${done} of ${size} bytes`);
+    return bytes;
   } finally {
     closeSync(fd);
   }

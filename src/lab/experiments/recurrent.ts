@@ -10,9 +10,9 @@ import { take, type Dataset } from '../../data/dataset.js';
 import { layers, sequential, NonFiniteLossError, type Layer, type Sequential } from '../../nn/index.js';
 import { adam } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, meanSd, num, pct } from '../stats.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, meanSd, num, pct } from '../stats.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 
 export interface RecurrentBudget extends BudgetBase {
   /** Lengths of the adding problem. */
@@ -64,14 +64,15 @@ function model(id: ModelId, inputShape: number[], outputs: number, units: number
   return sequential({ inputShape, seed, layers: [recurrentLayer(id, units), layers.dense({ units: outputs })] });
 }
 
-interface Run {
-  task: string;
+/** One run's record (plain JSON: a diverged run's final value is null). */
+export interface Run {
+  task: 'adding' | 'seq-mnist';
   length: number;
   model: ModelId;
   seed: number;
-  /** Test MSE (adding) or test accuracy (MNIST) per epoch. */
+  /** Test MSE (adding) or test accuracy (MNIST) after each epoch. */
   curve: number[];
-  final: number;
+  final: number | null;
   seconds: number;
   diverged: boolean;
 }
@@ -97,61 +98,58 @@ async function fitEpochs(
   return { curve, diverged, aborted: signal.aborted && curve.length < epochs };
 }
 
-export const recurrent: Experiment<RecurrentBudget> = {
+const BUDGETS: Readonly<Record<'tiny' | 'quick' | 'full', RecurrentBudget>> = {
+  tiny: { expectedSeconds: 3, lengths: [8], units: 8, trainSize: 256, testSize: 128, epochs: 2, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
+  quick: { expectedSeconds: 45, lengths: [30], units: 32, trainSize: 3000, testSize: 500, epochs: 14, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
+  full: { expectedSeconds: 1500, lengths: [30, 60], units: 32, trainSize: 5000, testSize: 1000, epochs: 30, batchSize: 32, learningRate: 0.003, mnistTrain: 8000, mnistTest: 2000, mnistEpochs: 5 },
+};
+
+/** One cell of work: a model on the adding problem at one length, or on row-by-row MNIST, with one seed. */
+export interface Cell {
+  task: 'adding' | 'seq-mnist';
+  length: number;
+  model: ModelId;
+  seed: number;
+}
+
+export const recurrent: Experiment<RecurrentBudget, Cell, Run> = {
   id: 'recurrent',
   title: 'An identity-initialised ReLU RNN learns long-range dependencies like an LSTM; plain RNNs fail',
   claim:
     'A recurrent network of rectified linear units whose recurrent weight matrix starts as the identity (IRNN) is comparable to an LSTM on problems with ' +
     'long-range temporal structure (the adding problem, sequential MNIST), where RNNs of tanh units, or of ReLU units with an ordinary random initialisation, fail.',
   source: { citation: 'Le, Jaitly & Hinton 2015, A Simple Way to Initialize Recurrent Networks of Rectified Linear Units, Sections 4.1–4.2', url: 'https://arxiv.org/abs/1504.00941' },
-  budgets: {
-    tiny: { expectedSeconds: 3, lengths: [8], units: 8, trainSize: 256, testSize: 128, epochs: 2, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
-    quick: { expectedSeconds: 45, lengths: [30], units: 32, trainSize: 3000, testSize: 500, epochs: 14, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
-    full: { expectedSeconds: 1500, lengths: [30, 60], units: 32, trainSize: 5000, testSize: 1000, epochs: 30, batchSize: 32, learningRate: 0.003, mnistTrain: 8000, mnistTest: 2000, mnistEpochs: 5 },
+  budgets: BUDGETS,
+
+  grid: ({ budget, seeds }) => seeds.flatMap((seed) => [
+    ...budget.lengths.flatMap((length) => MODELS.map((m) => ({ task: 'adding' as const, length, model: m.id, seed }))),
+    ...(budget.mnistTrain > 0 ? MODELS.map((m) => ({ task: 'seq-mnist' as const, length: 28, model: m.id, seed })) : []),
+  ]),
+  label: (c) => `${c.task === 'adding' ? `adding T=${c.length}` : 'sequential MNIST (rows)'} · ${label(c.model)} · seed ${c.seed}`,
+
+  async run(c, ctx) {
+    const b = ctx.budget;
+    const track: Track = (r) => ctx.track(r);
+    if (c.task === 'adding') {
+      const { train, test } = await ctx.shared(`adding problem, T = ${c.length}, seed ${c.seed}`, () =>
+        addingProblem({ steps: c.length, trainSize: b.trainSize, testSize: b.testSize, seed: c.seed }));
+      return addingRun(c.model, c.length, train, test, b, c.seed, ctx.signal, track);
+    }
+    const { train, test } = await ctx.shared('loading MNIST', async () => {
+      const split = await sequentialMnist({ mode: 'rows' });
+      return { train: take(split.train, Math.min(b.mnistTrain, split.train.length)), test: take(split.test, Math.min(b.mnistTest, split.test.length)) };
+    });
+    return mnistRun(c.model, train, test, b, c.seed, ctx.signal, track);
   },
 
-  async run(ctx) {
-    const b = ctx.budget;
-    const runs: Run[] = [];
-    const mnistModels = b.mnistTrain > 0 ? MODELS.length : 0;
-    const planned = (b.lengths.length * MODELS.length + mnistModels) * ctx.seeds.length;
-    ctx.progress.setTotal(planned);
-    outer: for (const seed of ctx.seeds) {
-      for (const length of b.lengths) {
-        const { train, test } = addingProblem({ steps: length, trainSize: b.trainSize, testSize: b.testSize, seed });
-        for (const spec of MODELS) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`adding T=${length} · ${spec.label} · seed ${seed}`);
-          const run = await addingRun(spec.id, length, train, test, b, seed, ctx.signal);
-          if (run === null) break outer;
-          runs.push(run);
-          ctx.progress.advance();
-          await ctx.checkpoint(summarize(ctx, runs, planned));
-        }
-      }
-      if (b.mnistTrain > 0) {
-        ctx.progress.status('loading MNIST');
-        const split = await sequentialMnist({ mode: 'rows' });
-        const train = take(split.train, Math.min(b.mnistTrain, split.train.length));
-        const test = take(split.test, Math.min(b.mnistTest, split.test.length));
-        for (const spec of MODELS) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`sequential MNIST (rows) · ${spec.label} · seed ${seed}`);
-          const run = await mnistRun(spec.id, train, test, b, seed, ctx.signal);
-          if (run === null) break outer;
-          runs.push(run);
-          ctx.progress.advance();
-          await ctx.checkpoint(summarize(ctx, runs, planned));
-        }
-      }
-    }
-    return summarize(ctx, runs, planned);
-  },
+  summarize,
 };
 
-async function addingRun(id: ModelId, length: number, train: RegressionSet, test: RegressionSet, b: RecurrentBudget, seed: number, signal: AbortSignal): Promise<Run | null> {
-  const m = model(id, [length, 2], 1, b.units, seed);
-  try {
+type Track = <T extends { dispose(): void }>(resource: T) => T;
+
+async function addingRun(id: ModelId, length: number, train: RegressionSet, test: RegressionSet, b: RecurrentBudget, seed: number, signal: AbortSignal, track: Track): Promise<Run | null> {
+  const m = track(model(id, [length, 2], 1, b.units, seed));
+  {
     // Adam with gradient clipping for every model (the paper trains with SGD and clipping; see the setup).
     m.compile({ optimizer: adam({ learningRate: b.learningRate, clipNorm: 1 }), loss: 'mse' });
     const started = performance.now();
@@ -159,29 +157,25 @@ async function addingRun(id: ModelId, length: number, train: RegressionSet, test
     const r = await fitEpochs(m, train.x, train.targets, b.epochs, b.batchSize, signal, score);
     if (r.aborted) return null;
     const final = r.curve.length ? r.curve[r.curve.length - 1]! : NaN;
-    return { task: 'adding', length, model: id, seed, curve: r.curve, final: r.diverged ? NaN : final, seconds: (performance.now() - started) / 1000, diverged: r.diverged };
-  } finally {
-    m.dispose();
+    return { task: 'adding', length, model: id, seed, curve: r.curve, final: r.diverged ? null : final, seconds: (performance.now() - started) / 1000, diverged: r.diverged };
   }
 }
 
-async function mnistRun(id: ModelId, train: Dataset, test: Dataset, b: RecurrentBudget, seed: number, signal: AbortSignal): Promise<Run | null> {
-  const m = model(id, [28, 28], 10, b.units, seed);
-  try {
+async function mnistRun(id: ModelId, train: Dataset, test: Dataset, b: RecurrentBudget, seed: number, signal: AbortSignal, track: Track): Promise<Run | null> {
+  const m = track(model(id, [28, 28], 10, b.units, seed));
+  {
     m.compile({ optimizer: adam({ learningRate: 1e-3, clipNorm: 1 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
     const started = performance.now();
     const score = () => m.evaluate(test.x, test.y, { batchSize: 500 }).accuracy ?? NaN;
     const r = await fitEpochs(m, train.x, train.y, b.mnistEpochs, b.batchSize, signal, score);
     if (r.aborted) return null;
     const final = r.curve.length ? r.curve[r.curve.length - 1]! : NaN;
-    return { task: 'seq-mnist', length: 28, model: id, seed, curve: r.curve, final: r.diverged ? NaN : final, seconds: (performance.now() - started) / 1000, diverged: r.diverged };
-  } finally {
-    m.dispose();
+    return { task: 'seq-mnist', length: 28, model: id, seed, curve: r.curve, final: r.diverged ? null : final, seconds: (performance.now() - started) / 1000, diverged: r.diverged };
   }
 }
 
-const solves = (r: Run) => r.final <= SOLVED * ADDING_BASELINE_MSE;
-const fails = (r: Run) => !(r.final <= FAILED * ADDING_BASELINE_MSE);
+const solves = (r: Run) => r.final !== null && r.final <= SOLVED * ADDING_BASELINE_MSE;
+const fails = (r: Run) => !(r.final !== null && r.final <= FAILED * ADDING_BASELINE_MSE);
 const label = (id: ModelId) => MODELS.find((m) => m.id === id)!.label;
 
 /** The verdict from the runs alone (see RULE). */
@@ -191,7 +185,7 @@ export function recurrentVerdict(runs: readonly Run[], longest: number): Verdict
   const lstm = at('lstm');
   const plain = [...at('tanh'), ...at('relu')];
   if (irnn.length === 0 || plain.length === 0) return 'inconclusive';
-  const avg = (rs: Run[]) => mean(rs.map((r) => (Number.isFinite(r.final) ? r.final : Infinity)));
+  const avg = (rs: Run[]) => mean(rs.map((r) => r.final ?? Infinity));
   if (irnn.every(solves) && lstm.every(solves) && plain.every(fails)) return 'agrees';
   const irnnMean = avg(irnn);
   if (irnn.filter(solves).length * 2 >= irnn.length && irnnMean < avg(at('tanh')) && irnnMean < avg(at('relu'))) return 'partly';
@@ -199,8 +193,9 @@ export function recurrentVerdict(runs: readonly Run[], longest: number): Verdict
   return 'inconclusive';
 }
 
-function summarize(ctx: ExperimentContext<RecurrentBudget>, runs: Run[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<RecurrentBudget>): Findings {
+  const b = plan.budget;
+  const planned = plan.planned;
   const longest = Math.max(...b.lengths);
   const verdict = recurrentVerdict(runs, longest);
   const adding = (id: ModelId, length: number) => runs.filter((r) => r.task === 'adding' && r.model === id && r.length === length);
@@ -235,13 +230,13 @@ function summarize(ctx: ExperimentContext<RecurrentBudget>, runs: Run[], planned
     }
     return [{ name: s.label, points }];
   });
-  return resultOf(recurrent, {
+  return {
     setup:
       `Adding problem (Hochreiter & Schmidhuber 1997, as Le et al. 2015 set it): sequences of T steps of two inputs, a value uniform in [0, 1] and a marker at two steps ` +
       `(one in each half); the target is the sum of the two marked values; ${b.trainSize} training and ${b.testSize} test sequences per length, T ∈ {${b.lengths.join(', ')}}. ` +
       `Models: one recurrent layer of ${b.units} units and a linear output: ${MODELS.map((s) => s.label).join(', ')}. IRNN: relu, recurrent kernel = identity, input kernel N(0, 0.001²); ` +
       'ReLU RNN with ordinary init: the same but a Glorot-uniform recurrent kernel; tanh RNN: Glorot-uniform input, orthogonal recurrent kernel (Keras\' defaults); LSTM: Glorot-uniform input, orthogonal recurrent, forget-gate bias 1. ' +
-      `Training: Adam (learning rate ${b.learningRate}) with the gradient norm clipped at 1, batch ${b.batchSize}, ${b.epochs} epochs, MSE loss, seeds ${ctx.seeds.join(', ')} ` +
+      `Training: Adam (learning rate ${b.learningRate}) with the gradient norm clipped at 1, batch ${b.batchSize}, ${b.epochs} epochs, MSE loss, seeds ${plan.seeds.join(', ')} ` +
       '(the paper used SGD with gradient clipping and many more updates; this budget is far smaller). ' +
       (b.mnistTrain > 0 ? `Sequential MNIST: the digits read row by row (28 steps of 28 pixels), ${b.mnistTrain} training and ${b.mnistTest} test digits, Adam 1e-3, ${b.mnistEpochs} epochs. ` : '') +
       RULE,
@@ -251,7 +246,13 @@ function summarize(ctx: ExperimentContext<RecurrentBudget>, runs: Run[], planned
     ],
     measured: [
       ...MODELS.map((s) => figure(`test MSE at T=${longest}, ${s.label}`, adding(s.id, longest).map((r) => r.final))),
-      ...(b.mnistTrain > 0 ? MODELS.map((s) => figure(`sequential MNIST test accuracy, ${s.label}`, mnistRuns(s.id).map((r) => r.final * 100), '%')) : []),
+      ...(b.mnistTrain > 0 ? MODELS.map((s) => figure(`sequential MNIST test accuracy, ${s.label}`, mnistRuns(s.id).map((r) => (r.final === null ? null : r.final * 100)), '%')) : []),
+    ],
+    basis: [
+      basisFigure(`test MSE at T=${longest}, IRNN`, adding('irnn', longest).map((r) => r.final), `rule: solved ≤ ${num(SOLVED * ADDING_BASELINE_MSE)} in every run`),
+      basisFigure(`test MSE at T=${longest}, LSTM`, adding('lstm', longest).map((r) => r.final), `rule: solved ≤ ${num(SOLVED * ADDING_BASELINE_MSE)} in every run`),
+      basisFigure(`test MSE at T=${longest}, RNN + tanh`, adding('tanh', longest).map((r) => r.final), `rule: fails > ${num(FAILED * ADDING_BASELINE_MSE)} in every run`),
+      basisFigure(`test MSE at T=${longest}, RNN + ReLU (ordinary init)`, adding('relu', longest).map((r) => r.final), `rule: fails > ${num(FAILED * ADDING_BASELINE_MSE)} in every run`),
     ],
     verdict,
     summary,
@@ -271,5 +272,5 @@ function summarize(ctx: ExperimentContext<RecurrentBudget>, runs: Run[], planned
       logY: true,
       series: curveSeries(T),
     })),
-  });
+  };
 }
