@@ -100,7 +100,7 @@ async function fitEpochs(
 
 const BUDGETS: Readonly<Record<'tiny' | 'quick' | 'full', RecurrentBudget>> = {
   tiny: { expectedSeconds: 3, lengths: [8], units: 8, trainSize: 256, testSize: 128, epochs: 2, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
-  quick: { expectedSeconds: 35, lengths: [50], units: 32, trainSize: 3000, testSize: 500, epochs: 24, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
+  quick: { expectedSeconds: 35, lengths: [40], units: 32, trainSize: 3000, testSize: 500, epochs: 18, batchSize: 32, learningRate: 0.003, mnistTrain: 0, mnistTest: 0, mnistEpochs: 0 },
   full: { expectedSeconds: 900, lengths: [30, 60], units: 32, trainSize: 4000, testSize: 1000, epochs: 25, batchSize: 32, learningRate: 0.003, mnistTrain: 4000, mnistTest: 2000, mnistEpochs: 5 },
 };
 
