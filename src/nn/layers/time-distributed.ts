@@ -75,10 +75,6 @@ export class TimeDistributed extends Layer {
   getConfig(): Record<string, unknown> {
     return { layer: this.layer.toJSON() };
   }
-
-  override dispose(): void {
-    super.dispose();
-  }
 }
 
 registerLayer('TimeDistributed', (c) => new TimeDistributed({ ...(c as object), layer: layerFromConfig(c.layer as LayerConfig) } as TimeDistributedOptions));
