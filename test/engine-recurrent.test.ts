@@ -262,3 +262,25 @@ test('integration: an IRNN learns the adding problem at T = 10 (test MSE far bel
   assert.ok(after < 0.02, `IRNN test MSE after training: ${after} (baseline 1/6)`);
   model.dispose();
 });
+
+test('bidirectional: gradients of both directions, the backward run reads the sequence reversed, save and load', () => {
+  for (const make of [() => layers.simpleRnn({ units: 3, activation: 'relu' }), () => layers.lstm({ units: 4, returnSequences: true }), () => layers.gru({ units: 4 })]) {
+    checkLayer(layers.bidirectional({ layer: make() }), [5, 2], 2);
+  }
+  const bi = layers.bidirectional({ layer: layers.simpleRnn({ units: 3, activation: 'tanh', returnSequences: true }) });
+  const model = sequential({ inputShape: [4, 2], layers: [bi, layers.timeDistributed({ layer: layers.dense({ units: 1 }) })], seed: 6 });
+  assert.deepEqual(bi.outputShape, [4, 6]);
+  assert.deepEqual(bi.weights().map((p) => p.name), ['forward_kernel', 'forward_recurrent_kernel', 'forward_bias', 'backward_kernel', 'backward_recurrent_kernel', 'backward_bias']);
+  // Step 0 of the backward half has seen the whole sequence: changing the last step moves it.
+  const x = rand([1, 4, 2]);
+  const before = bi.forward(x, { training: false, rng: new Rng(1) }).toArray();
+  const x2 = tensor(Float32Array.from(x.data as Float32Array, (v, i) => (i >= 6 ? v + 1 : v)), [1, 4, 2]);
+  const after = bi.forward(x2, { training: false, rng: new Rng(1) }).toArray();
+  assert.deepEqual(after.slice(0, 3), before.slice(0, 3), 'the forward half at step 0 ignores the future');
+  assert.notDeepEqual(after.slice(3, 6), before.slice(3, 6), 'the backward half at step 0 sees step 3');
+  const loaded = loadModelFromBytes(encodeModel(model));
+  assert.deepEqual(loaded.predict(x).toArray(), model.predict(x).toArray());
+  assert.throws(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) }), /must be a recurrent layer/);
+  model.dispose();
+  loaded.dispose();
+});

@@ -1,7 +1,7 @@
 /**
  * nn/ — the Layer protocol (./layer.ts) and the layers, one family per file in ./layers/ (dense, conv2d,
  * pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation, simpleRnn, lstm,
- * gru, embedding, timeDistributed; channels-last NHWC, sequences [batch, time, features]), initializers (He, Glorot,
+ * gru, embedding, timeDistributed, bidirectional; channels-last NHWC, sequences [batch, time, features]), initializers (He, Glorot,
  * LeCun, RAI, identity, orthogonal, normal, uniform), losses (softmax and binary cross-entropy
  * from logits, MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`,
  * `evaluate`, `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
@@ -32,12 +32,12 @@ export { Layer } from './layer.js';
 export type { DiagnosticForward, ForwardContext, LayerConfig, LayerRole } from './layer.js';
 export type { OnnxGraphWriter } from './onnx-writer.js';
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Embedding, Flatten, GRU, LSTM, MaxPool2D, PReLU, RReLU, RandomTranslation, SimpleRNN,
+  ActivationLayer, AvgPool2D, BatchNorm, Bidirectional, Conv2D, Dense, Dropout, Embedding, Flatten, GRU, LSTM, MaxPool2D, PReLU, RReLU, RandomTranslation, SimpleRNN,
   TimeDistributed, TransformLayer, ZeroPadding2D,
   layerClassNames, layerFromConfig, layers, registerLayer,
 } from './layers/index.js';
 export type {
-  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, EmbeddingOptions, GatedOptions, LayerMaker, LstmOptions,
+  ActivationLayerOptions, BatchNormOptions, BidirectionalOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, EmbeddingOptions, GatedOptions, LayerMaker, LstmOptions,
   Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, RecurrentOptions, TimeDistributedOptions, TransformOptions, ZeroPadding2dOptions,
 } from './layers/index.js';
 export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, identityInit, initialize, orthogonalInit, raiInit, resolveInitializer } from './init.js';

@@ -25,4 +25,5 @@ export { finishEpilogue, planEpilogue } from './epilogue.js';
 export { gru, lstm, simpleRnn } from './recurrent.js';
 export type { GatedActivations, SequenceOptions, SequenceProbe } from './recurrent.js';
 export { embeddingLookup } from './embedding.js';
+export { concatLast, reverseTime } from './sequence.js';
 export type { EpiloguePlan } from './epilogue.js';

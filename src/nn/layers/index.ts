@@ -14,6 +14,7 @@ import { poolFactories } from './pool.js';
 import { recurrentFactories } from './recurrent.js';
 import { embeddingFactories } from './embedding.js';
 import { timeDistributedFactories } from './time-distributed.js';
+import { bidirectionalFactories } from './bidirectional.js';
 
 export const layers = {
   ...denseFactories,
@@ -28,6 +29,7 @@ export const layers = {
   ...recurrentFactories,
   ...embeddingFactories,
   ...timeDistributedFactories,
+  ...bidirectionalFactories,
 } as const;
 
 export { Dense } from './dense.js';
@@ -54,6 +56,8 @@ export type { GatedOptions, LstmOptions, RecurrentOptions } from './recurrent.js
 export { Embedding } from './embedding.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { TimeDistributed } from './time-distributed.js';
+export { Bidirectional } from './bidirectional.js';
+export type { BidirectionalOptions } from './bidirectional.js';
 export type { TimeDistributedOptions } from './time-distributed.js';
 export { layerClassNames, layerFromConfig, registerLayer } from './registry.js';
 export type { LayerMaker } from './registry.js';
