@@ -51,6 +51,12 @@ export interface MatmulShape {
   readonly transposeB?: boolean;
   /** When set, out += product instead of out = product (gradient accumulation without a temporary). */
   readonly accumulate?: boolean;
+  /**
+   * A hint that the call is one of a long series of short products that follow each other (the steps of
+   * a recurrent layer): a threaded backend keeps it on the calling thread unless it is large, since
+   * handing a few hundred microseconds of work to a worker at every step costs more than it saves.
+   */
+  readonly sequential?: boolean;
 }
 
 /** Fused epilogue of a matmul: out = act(a·b + bias), bias broadcast along rows (length n). */

@@ -213,9 +213,9 @@ export function simpleRnn(x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Te
     const ht = step(be, h, t, width);
     if (t > 0) {
       const prev = step(be, h, t - 1, width);
-      if (fromY) be.matmul(prev, recurrent.storage, ht, { m: g.batch, k: U, n: U, accumulate: true }, act ? { activation: act } : undefined);
+      if (fromY) be.matmul(prev, recurrent.storage, ht, { m: g.batch, k: U, n: U, accumulate: true, sequential: true }, act ? { activation: act } : undefined);
       else {
-        be.matmul(prev, recurrent.storage, zt, { m: g.batch, k: U, n: U, accumulate: true });
+        be.matmul(prev, recurrent.storage, zt, { m: g.batch, k: U, n: U, accumulate: true, sequential: true });
         be.unary(act!, zt, ht);
       }
     } else if (act) {
@@ -243,7 +243,7 @@ export function simpleRnn(x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Te
         else be.unaryGrad(act, step(be, z, t, width), dzt, dzt);
       }
       if (t > 0 && !cut(t, o.truncate)) {
-        be.matmul(dzt, recurrent.storage, step(be, dz, t - 1, width), { m: g.batch, k: U, n: U, transposeB: true, accumulate: true });
+        be.matmul(dzt, recurrent.storage, step(be, dz, t - 1, width), { m: g.batch, k: U, n: U, transposeB: true, accumulate: true, sequential: true });
       }
     }
     reportNorms(o.probe, norms);
@@ -284,7 +284,7 @@ export function lstm(x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor 
   const h = alloc([g.steps, g.batch, U], be);
   for (let t = 0; t < g.steps; t++) {
     const gt = step(be, gates, t, gw);
-    if (t > 0) be.matmul(step(be, h, t - 1, width), recurrent.storage, gt, { m: g.batch, k: U, n: 4 * U, accumulate: true });
+    if (t > 0) be.matmul(step(be, h, t - 1, width), recurrent.storage, gt, { m: g.batch, k: U, n: 4 * U, accumulate: true, sequential: true });
     be.lstmCell(gt, t > 0 ? step(be, c, t - 1, width) : null, step(be, c, t, width), step(be, h, t, width), g.batch, U, acts.gate, acts.cell);
     if (o.mask) {
       carryMasked(be, c, t, g, U, o.mask);
@@ -328,7 +328,7 @@ export function lstm(x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor 
         });
       }
       if (t > 0 && !cut(t, o.truncate)) {
-        be.matmul(dgt, recurrent.storage, step(be, dh, t - 1, width), { m: g.batch, k: 4 * U, n: U, transposeB: true, accumulate: true });
+        be.matmul(dgt, recurrent.storage, step(be, dh, t - 1, width), { m: g.batch, k: 4 * U, n: U, transposeB: true, accumulate: true, sequential: true });
       } else if (t > 0) {
         dc.storage.f32().fill(0);
       }
@@ -375,7 +375,7 @@ export function gru(
   for (let t = 0; t < g.steps; t++) {
     const hrt = step(be, hr, t, gw);
     if (t > 0) {
-      be.matmul(step(be, h, t - 1, width), recurrent.storage, hrt, { m: g.batch, k: U, n: 3 * U }, recurrentBias ? { bias: recurrentBias.storage } : undefined);
+      be.matmul(step(be, h, t - 1, width), recurrent.storage, hrt, { m: g.batch, k: U, n: 3 * U, sequential: true }, recurrentBias ? { bias: recurrentBias.storage } : undefined);
     } else {
       // h_{−1} = 0: the recurrent projection is the recurrent bias alone.
       const v = hr.storage.f32();
@@ -408,7 +408,7 @@ export function gru(
       if (t > 0 && !cut(t, o.truncate)) {
         const prev = step(be, dh, t - 1, width);
         be.binary('add', prev, dPrev.storage, prev);
-        be.matmul(dhrt, recurrent.storage, prev, { m: g.batch, k: 3 * U, n: U, transposeB: true, accumulate: true });
+        be.matmul(dhrt, recurrent.storage, prev, { m: g.batch, k: 3 * U, n: U, transposeB: true, accumulate: true, sequential: true });
       }
     }
     reportNorms(o.probe, norms);

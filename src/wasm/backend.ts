@@ -111,6 +111,8 @@ const GEMM_MR = 5;
 const GEMM_NR = 8;
 /** Multiply-adds a thread must get before a call is split (a hand-off costs a few microseconds). */
 const MIN_WORK_PER_THREAD = 1 << 18;
+/** Multiply-adds below which a product marked `sequential` (a recurrent step) stays on the calling thread. */
+const SEQUENTIAL_MIN_WORK = 1 << 23;
 /** im2col panel size in floats (256 KiB). */
 const PANEL_FLOATS = 1 << 16;
 /**
@@ -423,7 +425,7 @@ export class WasmBackend extends JsKernels implements Backend {
     const m = checkCount('matmul', 'shape.m', shape.m);
     const k = checkCount('matmul', 'shape.k', shape.k);
     const n = checkCount('matmul', 'shape.n', shape.n);
-    for (const flag of ['transposeA', 'transposeB', 'accumulate'] as const) {
+    for (const flag of ['transposeA', 'transposeB', 'accumulate', 'sequential'] as const) {
       const v = shape[flag];
       if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`matmul: shape.${flag} must be a boolean, got ${describe(v)}`);
     }
@@ -452,7 +454,9 @@ export class WasmBackend extends JsKernels implements Backend {
     const flags = (shape.transposeA ? this.flags.transposeA : 0)
       | (shape.transposeB ? this.flags.transposeB : 0)
       | (shape.accumulate ? this.flags.accumulate : 0);
-    const threads = this.threadsFor(m * n * k);
+    // The steps of a recurrent layer split only when each thread gets far more than the usual minimum
+    // (measured: at 64×128×128 per step, two threads were 0.7–0.8× one, the bench's rnn suite).
+    const threads = shape.sequential && m * n * k < SEQUENTIAL_MIN_WORK ? 1 : this.threadsFor(m * n * k);
     if (threads === 1) {
       kernels.matmul(as.ptr, bs.ptr, os.ptr, m, k, n, flags, biasPtr, p0, p1, this.scratchOf(0), 0, 0, 0);
     } else {
