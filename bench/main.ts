@@ -12,12 +12,13 @@ import { gemmSuite } from './gemm.js';
 import { cnnSuite, mlpSuite } from './training.js';
 import { memorySuite } from './memory.js';
 import { relaxedSuite } from './relaxed.js';
+import { rnnSuite } from './rnn.js';
 import { parseSize } from './format.js';
 import { DEFAULT_TIMING, QUICK_TIMING } from './harness.js';
 import type { BenchOptions, Suite, SuiteContext } from './suite.js';
 
 /** Every suite `npm run bench` knows, in the order a full run takes them. */
-const SUITES: readonly Suite[] = [activationsSuite, gemmSuite, mlpSuite, cnnSuite, (await import('./monitors.js')).monitorsSuite, memorySuite, relaxedSuite];
+const SUITES: readonly Suite[] = [activationsSuite, gemmSuite, mlpSuite, cnnSuite, rnnSuite, (await import('./monitors.js')).monitorsSuite, memorySuite, relaxedSuite];
 
 const USAGE = `usage: npm run bench -- [suite …] [--quick] [--json] [--sizes 4096,64K,1M] [--only relu,gelu]
 suites: ${SUITES.map((s) => `${s.name} (${s.description})`).join('; ')}`;

@@ -31,13 +31,18 @@ function findInterpreter(): string | null {
 
 /** One run of the script, or the reason there is none (no interpreter with torch, or the script failed). */
 export function runPytorchCnn(rounds: number, seconds: number): PytorchRun | string {
+  return runPytorchScript<PytorchRun>(SCRIPT, [String(rounds), String(seconds)]);
+}
+
+/** Runs a bench script of this folder with the interpreter that has torch; its last stdout line is JSON. */
+export function runPytorchScript<T>(script: string, args: readonly string[], timeoutMs = 120_000): T | string {
   const python = findInterpreter();
   if (!python) return `PyTorch not found (tried ${PYTHONS.join(', ')} with "import torch")`;
-  const r = spawnSync(python, [SCRIPT, String(rounds), String(seconds)], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) return `${python} ${SCRIPT} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
+  const r = spawnSync(python, [script, ...args], { encoding: 'utf8', timeout: timeoutMs });
+  if (r.status !== 0) return `${python} ${script} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
   try {
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PytorchRun;
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
   } catch {
-    return `${python} ${SCRIPT} printed no JSON: ${r.stdout.slice(0, 200)}`;
+    return `${python} ${script} printed no JSON: ${r.stdout.slice(0, 200)}`;
   }
 }

@@ -20,8 +20,8 @@ export { Activation, getActivation, toActivation, activate, linear, matmul, add,
 export type { ActivationOptions, ActivationRunOptions, Conv2dOptions, Pool2dOptions } from './ops/index.js';
 export * as ops from './ops/index.js';
 export * as data from './data/index.js';
-export { fashionMnist, mnist, spiral, circles, xor, gaussians, loadCsv, parseCsv, batches } from './data/index.js';
-export type { Dataset, Split, Batch, ImageFileOptions } from './data/index.js';
+export { fashionMnist, mnist, spiral, circles, xor, gaussians, loadCsv, parseCsv, batches, addingProblem, sequentialMnist, charText } from './data/index.js';
+export type { Dataset, Split, Batch, ImageFileOptions, RegressionSet, RegressionSplit } from './data/index.js';
 // The training engine. Keras style: sequential → compile → fit/evaluate/predict → save/loadModel.
 // PyTorch style: model.forward(x, { training: true }) → loss → loss.backward() → optimizer.step(params)
 // → optimizer.zeroGrad(), inside tidy() so each step's intermediates are freed. See src/nn/index.ts.

@@ -26,6 +26,15 @@ function lastJson(stdout: string): any {
   return JSON.parse(lines[lines.length - 1]!);
 }
 
+test('train --model rnn --init identity on the adding problem: an IRNN, an MSE summary with no accuracy', () => {
+  const r = cli('train', '--dataset', 'adding-10', '--model', 'rnn', '--activation', 'relu', '--init', 'identity', '--epochs', '8', '--lr', '0.003', '--samples', '2000', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const s = lastJson(r.stdout);
+  assert.equal(s.model, 'rnn');
+  assert.equal(s.testAccuracy, null);
+  assert.ok(s.testLoss < 0.1, `IRNN test MSE on adding-10 after 8 epochs: ${s.testLoss} (predicting the mean: 1/6)`);
+});
+
 test('train --json on spiral ends with one JSON summary, and relu separates what linear cannot', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rectifier-cli-'));
   const file = join(dir, 'spiral.safetensors');
@@ -79,7 +88,9 @@ test('train --monitor prints a health table per epoch; inspect reports each laye
 test('bad input is a one-line message and a non-zero exit, not a stack trace', () => {
   const cases: Array<[string[], RegExp]> = [
     [['train', '--dataset', 'spiral', '--activation', 'rleu'], /unknown activation "rleu"; did you mean "relu"/],
-    [['train', '--dataset', 'cifar'], /--dataset must be one of fashion-mnist, mnist, spiral, circles, xor, gaussians or a path to a \.csv file, got "cifar"/],
+    [['train', '--dataset', 'cifar'], /--dataset must be one of fashion-mnist, mnist, spiral, circles, xor, gaussians, seq-mnist, pixel-mnist, pmnist, char-text, adding, adding-<T> or a path to a \.csv file, got "cifar"/],
+    [['train', '--dataset', 'adding-20', '--model', 'mlp'], /--dataset adding-20 is a sequence task: use --model rnn, lstm or gru/],
+    [['train', '--dataset', 'spiral', '--model', 'lstm'], /--model lstm needs sequences/],
     [['train', '--dataset', 'spiral', '--epochs', 'two'], /--epochs must be an integer, got "two"/],
     [['train', '--dataset', 'spiral', '--epochs', '0'], /--epochs must be a positive integer, got 0/],
     [['train', '--dataset', 'spiral', '--model', 'cnn'], /--model cnn needs image data/],

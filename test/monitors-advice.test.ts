@@ -17,7 +17,7 @@ function mlp(seed: number, activation = 'relu', kernelInitializer: Parameters<ty
 }
 
 test('every rule has an id, a description and a check', () => {
-  assert.deepEqual(ADVICE_RULES.map((r) => r.id), ['non-finite-activations', 'born-dead', 'exploding-gradients', 'vanishing-gradients', 'dead-units', 'saturation', 'unbounded-growth']);
+  assert.deepEqual(ADVICE_RULES.map((r) => r.id), ['non-finite-activations', 'born-dead', 'exploding-gradients', 'vanishing-gradients', 'recurrent-gradients', 'dead-units', 'saturation', 'unbounded-growth']);
   for (const r of ADVICE_RULES) assert.ok(r.description.length > 20 && typeof r.check === 'function', r.id);
 });
 

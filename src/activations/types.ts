@@ -41,7 +41,8 @@ export type InitName = 'he' | 'glorot' | 'lecun';
  * rows, so that the table alone says how each activation is written and nothing switches on ids.
  */
 /** An ONNX attribute value: a number is a FLOAT, a string a STRING; integers are tagged. */
-export type OnnxAttribute = number | string | { readonly int: number } | { readonly ints: readonly number[] };
+export type OnnxAttribute =
+  | number | string | { readonly int: number } | { readonly ints: readonly number[] } | { readonly floats: readonly number[] } | { readonly strings: readonly string[] };
 
 export interface OnnxEmitter {
   /** The default-domain opset being written: forms pick the newest operator that opset has. */

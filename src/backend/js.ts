@@ -9,6 +9,7 @@ import type { Conv2dGeometry, Pool2dGeometry } from './geometry.js';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './js-conv.js';
 import { matmulReference } from './js-gemm.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './js-pool.js';
+import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, swapLeadingAxes } from './js-recurrent.js';
 import type {
   AdamStepOptions, Backend, BinaryOp, DType, KernelActivation, Kernels, MatmulEpilogue, MatmulShape, MathOp, SgdStepOptions, Storage,
 } from './types.js';
@@ -334,6 +335,40 @@ export class JsKernels implements Kernels {
 
   avgPool2dBackward(dy: Storage, dx: Storage, g: Pool2dGeometry): void {
     avgPool2dBackward(dy.f32(), dx.f32(), g);
+  }
+
+  slice(storage: Storage, offset: number, length: number): Storage {
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > storage.length) {
+      throw new RangeError(`slice: offset and length must be integers with 0 <= offset and offset + length <= ${storage.length}, got ${describe(offset)} and ${describe(length)}`);
+    }
+    const a = storage.dtype === 'float32' ? storage.f32() : storage.i32();
+    return new JsStorage(a.subarray(offset, offset + length));
+  }
+
+  swapLeadingAxes(x: Storage, out: Storage, a: number, b: number, inner: number): void {
+    swapLeadingAxes(x.f32(), out.f32(), a, b, inner);
+  }
+
+  lstmCell(gates: Storage, cPrev: Storage | null, c: Storage, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    lstmCellForward(gates.f32(), cPrev?.f32() ?? null, c.f32(), h.f32(), rows, units, gate, cell);
+  }
+
+  lstmCellGrad(
+    gates: Storage, cPrev: Storage | null, c: Storage, dh: Storage, dc: Storage, dGates: Storage, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    lstmCellBackward(gates.f32(), cPrev?.f32() ?? null, c.f32(), dh.f32(), dc.f32(), dGates.f32(), rows, units, gate, cell);
+  }
+
+  gruCell(x: Storage, hr: Storage, hPrev: Storage | null, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    gruCellForward(x.f32(), hr.f32(), hPrev?.f32() ?? null, h.f32(), rows, units, gate, cell);
+  }
+
+  gruCellGrad(
+    x: Storage, hr: Storage, hPrev: Storage | null, dh: Storage, dX: Storage, dHr: Storage, dhPrev: Storage | null, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    gruCellBackward(x.f32(), hr.f32(), hPrev?.f32() ?? null, dh.f32(), dX.f32(), dHr.f32(), dhPrev?.f32() ?? null, rows, units, gate, cell);
   }
 }
 

@@ -51,6 +51,12 @@ export interface MatmulShape {
   readonly transposeB?: boolean;
   /** When set, out += product instead of out = product (gradient accumulation without a temporary). */
   readonly accumulate?: boolean;
+  /**
+   * A hint that the call is one of a long series of short products that follow each other (the steps of
+   * a recurrent layer): a threaded backend keeps it on the calling thread unless it is large, since
+   * handing a few hundred microseconds of work to a worker at every step costs more than it saves.
+   */
+  readonly sequential?: boolean;
 }
 
 /** Fused epilogue of a matmul: out = act(a·b + bias), bias broadcast along rows (length n). */
@@ -159,6 +165,48 @@ export interface Kernels {
   avgPool2d(x: Storage, out: Storage, g: Pool2dGeometry): void;
   /** dx = 0, then each dy spread evenly over its window's real elements. */
   avgPool2dBackward(dy: Storage, dx: Storage, g: Pool2dGeometry): void;
+
+  // Recurrent networks (src/ops/recurrent.ts runs the time loop on these and on matmul).
+
+  /**
+   * A view of `length` values of `storage` from element `offset`, sharing its memory: every kernel takes
+   * it like any storage. It is never released; it is valid while `storage` lives (one time step of a
+   * sequence buffer).
+   */
+  slice(storage: Storage, offset: number, length: number): Storage;
+  /** x viewed as [a, b, inner] written as out [b, a, inner] (batch-major ↔ time-major sequences). */
+  swapLeadingAxes(x: Storage, out: Storage, a: number, b: number, inner: number): void;
+  /**
+   * One LSTM step on `rows` rows (Hochreiter & Schmidhuber 1997 with a forget gate, the form of Keras and
+   * PyTorch): gates [rows, 4·units] holds the pre-activations of the input, forget, cell and output gates
+   * (i, f, g, o, in that order); cPrev [rows, units] is the previous cell state (null: zeros). Writes
+   * c = σ(f)·cPrev + σ(i)·act(g) and h = σ(o)·act(c), σ being `gate` and act `cell`. gates is not changed.
+   */
+  lstmCell(gates: Storage, cPrev: Storage | null, c: Storage, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void;
+  /**
+   * The backward of lstmCell: given dh (dL/dh of this step) and dc (dL/dc carried from the next step,
+   * overwritten with dL/dcPrev), writes dGates [rows, 4·units], dL/d(pre-activations).
+   */
+  lstmCellGrad(
+    gates: Storage, cPrev: Storage | null, c: Storage, dh: Storage, dc: Storage, dGates: Storage, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void;
+  /**
+   * One GRU step (Cho et al. 2014, with the reset gate applied after the recurrent product, as PyTorch,
+   * Keras' reset_after and ONNX's linear_before_reset): x [rows, 3·units] holds the input projections of
+   * the update, reset and candidate gates (z, r, n, in that order, input bias included), hr [rows, 3·units]
+   * the recurrent projections h_prev·U + recurrent bias. Writes h = (1 − z)·n + z·hPrev with
+   * z = σ(x_z + hr_z), r = σ(x_r + hr_r), n = act(x_n + r·hr_n). hPrev null: zeros.
+   */
+  gruCell(x: Storage, hr: Storage, hPrev: Storage | null, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void;
+  /**
+   * The backward of gruCell: given dh, writes dX (dL/dx, [rows, 3·units]), dHr (dL/dhr, [rows, 3·units])
+   * and dhPrev (the part of dL/dhPrev that does not go through hr: z·dh; ignored when hPrev is null).
+   */
+  gruCellGrad(
+    x: Storage, hr: Storage, hPrev: Storage | null, dh: Storage, dX: Storage, dHr: Storage, dhPrev: Storage | null, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void;
 }
 
 export interface Backend extends Kernels {

@@ -11,7 +11,7 @@ import { EXPERIMENT_IDS } from '../lab/index.js';
 import { runMerge, runReport } from './commands/report.js';
 import { runSweep, runSweepMerge, type Fixed } from './commands/sweep.js';
 import { MODEL_PRESETS, runTrain } from './commands/train.js';
-import { DATASET_NAMES } from './datasets.js';
+import { DATASET_NAMES, REGRESSION_NAMES } from './datasets.js';
 import { activationIds } from '../activations/index.js';
 import { INITIALIZER_IDS } from '../nn/index.js';
 import { installNodeFileSystem } from '../io/files.js';
@@ -38,7 +38,7 @@ program
 program
   .command('lab [experiments...]')
   .description(`run the lab's experiments (all, or some of: ${EXPERIMENT_IDS.join(', ')}); writes results.json and index.html`)
-  .option('--quick', 'the quick budget (under 5 minutes for all eight on 2 cores)')
+  .option('--quick', 'the quick budget (under 5 minutes for all of them on 2 cores)')
   .option('--seeds <n>', 'seeds per configuration (default: per budget)')
   .option('--shard <k/n>', 'run only shard k of n of the grid (experiments × configurations × seeds); join shards with `rectifier report merge`')
   .option('--out <dir>', 'where results.json and index.html go', 'lab-results')
@@ -69,14 +69,14 @@ const num = (name: string) => (v: string) => {
 program
   .command('train')
   .description('train a model on a dataset, with a progress bar per epoch and a summary; Ctrl-C stops after the step in progress and writes a checkpoint')
-  .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv> (required, except with --resume)`)
+  .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} | ${REGRESSION_NAMES.join(' | ')} | <file.csv> (required, except with --resume)`)
   .option('--model <preset>', `${MODEL_PRESETS.join(' | ')} | layer widths like 784-256-256-10 (default: mlp)`)
   .option('--activation <id>', `one of: ${activationIds().join(', ')} (default: relu)`)
   .option('--epochs <n>', 'passes over the training set (default: per preset)', int('--epochs'))
   .option('--batch-size <n>', 'samples per step (default: per preset)', int('--batch-size'))
   .option('--optimizer <name>', 'sgd (Nesterov momentum 0.9) | adam | adamw')
   .option('--lr <rate>', 'initial learning rate, annealed to 0 by a cosine schedule', num('--lr'))
-  .option('--init <id>', `auto (follows the activation) | ${INITIALIZER_IDS.join(' | ')} (default: auto)`)
+  .option('--init <id>', `auto (follows the activation) | ${INITIALIZER_IDS.join(' | ')} (rnn/lstm/gru: the recurrent kernel's; identity makes an IRNN) (default: auto)`)
   .option('--seed <n>', 'seed for initialisation, shuffling, dropout and rrelu (default: 0)', int('--seed'))
   .option('--samples <n>', 'train on the first n training samples only', int('--samples'))
   .option('--backend <name>', 'js | wasm (default: wasm where it loads)')

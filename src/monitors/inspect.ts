@@ -10,6 +10,7 @@ import { Tensor, tidy } from '../tensor/tensor.js';
 import { describe } from '../util/describe.js';
 import { Rng } from '../util/random.js';
 import { ActivationAccumulator } from './stats.js';
+import { TimeAccumulator } from './time.js';
 import type { AccumulatorOptions } from './stats.js';
 import { reportedLayers, unitsOf } from './layers.js';
 import type { ReportedLayer } from './layers.js';
@@ -50,6 +51,12 @@ export function accumulatorOptions(
 /** One accumulator per reported layer, seeded apart. */
 export function accumulatorsFor(reported: readonly ReportedLayer[], options: AccumulatorOptions): ActivationAccumulator[] {
   return reported.map((r, i) => new ActivationAccumulator(unitsOf(r.layer), r.activation, { ...options, seed: options.seed * 1009 + i }));
+}
+
+/** The report with a recurrent layer's statistics through time, when it has them. */
+export function withTime<T extends LayerReport>(report: T, time: TimeAccumulator | null): T {
+  const t = time?.report() ?? null;
+  return t ? { ...report, time: t } : report;
 }
 
 export function reportOf(r: ReportedLayer, acc: ActivationAccumulator): LayerReport {
@@ -93,6 +100,11 @@ export function inspect(model: Sequential, x: Tensor | Float32Array, options: In
   const { values, n } = probeValues('inspect', model, x);
   const reported = reportedLayers(model);
   const accs = accumulatorsFor(reported, accOptions);
+  // Recurrent layers show their states step by step through a probe (Layer.probeTime), detached after.
+  const times = reported.map((r) => {
+    const t = new TimeAccumulator(r.activation);
+    return r.layer.probeTime({ states: (v, steps, rows, units) => t.observe(v, steps, rows, units) }) ? t : null;
+  });
   const byIndex = new Map(reported.map((r, i) => [r.layerIndex, i]));
   const inShape = model.inputShape;
   const inSize = shapeSize(inShape);
@@ -124,5 +136,6 @@ export function inspect(model: Sequential, x: Tensor | Float32Array, options: In
       });
     }
   });
-  return reported.map((r, i) => reportOf(r, accs[i]!));
+  for (const r of reported) r.layer.probeTime(null);
+  return reported.map((r, i) => withTime(reportOf(r, accs[i]!), times[i] ?? null));
 }

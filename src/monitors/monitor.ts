@@ -15,7 +15,8 @@ import { shapeSize } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describe } from '../util/describe.js';
 import { advise } from './advice.js';
-import { accumulatorOptions, accumulatorsFor, inspect, reportOf } from './inspect.js';
+import { accumulatorOptions, accumulatorsFor, inspect, reportOf, withTime } from './inspect.js';
+import { TimeAccumulator } from './time.js';
 import { reportedLayers } from './layers.js';
 import type { ReportedLayer } from './layers.js';
 import type { ActivationAccumulator, AccumulatorOptions } from './stats.js';
@@ -88,6 +89,10 @@ export class FitMonitor implements Callbacks {
   private full = false;
   private previousOutput: Tensor | null = null;
   private retained: Array<Tensor | null> = [];
+  /** Per reported layer: its statistics through time (recurrent layers), else null. */
+  private times: Array<TimeAccumulator | null> = [];
+  /** True from a step's start to its backward: the probes of recurrent layers record only training steps. */
+  private inStep = false;
   private elapsed = 0;
   /** Σ, least and greatest of the learning rates the epoch's updates used (read before each update). */
   private learningRateSum = 0;
@@ -113,6 +118,7 @@ export class FitMonitor implements Callbacks {
   }
 
   private resetEpoch(): void {
+    this.times = this.times.map((t, k) => (t ? new TimeAccumulator(this.w.reported[k]!.activation) : null));
     // Each epoch samples with its own seed, so epochs are independent and reproducible.
     this.accs = accumulatorsFor(this.w.reported, { ...this.accOptions, seed: this.accOptions.seed + this.epoch * 7919 });
     this.sums = this.w.reported.map(newSums);
@@ -145,7 +151,20 @@ export class FitMonitor implements Callbacks {
       const { bins, range, reservoirSize, seed } = this.accOptions;
       this.initial = inspect(model, inputs.subarray(0, n * inSize), { bins, reservoirSize, seed, ...(range ? { range } : {}) });
     }
+    // Recurrent layers report their states and the gradient at each time step of the monitored steps.
+    this.times = reported.map((r, k) => {
+      const attached = r.layer.probeTime({
+        states: (v, steps, rows, units) => { if (this.inStep && this.full) this.times[k]?.observe(v, steps, rows, units); },
+        stepGradientNorms: (norms) => { if (this.inStep && this.full) this.times[k]?.observeGradients(norms); },
+      });
+      return attached ? new TimeAccumulator(r.activation) : null;
+    });
     this.elapsed += performance.now() - t0;
+  }
+
+  onTrainEnd(): void {
+    for (const r of this.watched?.reported ?? []) r.layer.probeTime(null);
+    this.inStep = false;
   }
 
   onStepBegin(epoch: number, step: number): void {
@@ -162,6 +181,7 @@ export class FitMonitor implements Callbacks {
       this.learningRateMax = Math.max(this.learningRateMax, lr);
     }
     this.full = step % this.every === 0;
+    this.inStep = true;
     if (this.full) this.monitoredSteps++;
     this.previousOutput = null;
     this.retained = this.w.reported.map(() => null);
@@ -188,6 +208,7 @@ export class FitMonitor implements Callbacks {
   }
 
   onAfterBackward(): void {
+    this.inStep = false;
     if (!this.full) return;
     const t0 = performance.now();
     this.w.reported.forEach((_, k) => {
@@ -248,7 +269,7 @@ export class FitMonitor implements Callbacks {
       const s = this.sums[k]!;
       const params = this.w.params[k]!;
       return {
-        ...reportOf(r, acc),
+        ...withTime(reportOf(r, acc), this.times[k] ?? null),
         activationGradNorm: s.activationGradSteps ? s.activationGrad / s.activationGradSteps : null,
         weightGradNorm: s.weightGradSteps ? s.weightGrad / s.weightGradSteps : null,
         weightNorm: params.length ? Math.sqrt(params.reduce((sum, p) => sum + sumSquares(p.value), 0)) : null,
@@ -281,6 +302,7 @@ export class FitMonitor implements Callbacks {
   }
 
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    this.inStep = false;
     const stats = this.epochStats(epoch, logs.loss);
     this.epochs[epoch] = stats;
     if (this.options.onEpochEnd) {

@@ -74,6 +74,29 @@ export interface LayerReport {
   histogram: Histogram;
   /** NaN and ±Inf outputs: a finding, never a crash. */
   nonFinite: number;
+  /** For a recurrent layer, its hidden state through time (see TimeReport); absent for other layers. */
+  time?: TimeReport | null;
+}
+
+/** A recurrent layer's hidden state and gradient, step by step (index t = time step from 0). */
+export interface TimeReport {
+  steps: number;
+  /** Sequences seen. */
+  samples: number;
+  /** Fraction of the state's values at the activation's flat value (exactly 0 for relu) at each step. */
+  sparsity: number[];
+  /** Fraction of units that never left the flat value at that step, over every sequence seen (0 where the activation cannot die). */
+  deadFraction: number[];
+  /** Units that never fired at any step of any sequence. */
+  deadUnits: number;
+  /** Mean |h_t| at each step: a state that grows or fades through time shows here. */
+  meanAbs: number[];
+  /**
+   * Mean over monitored training steps of ‖dL/dh_t‖ (Frobenius norm over the batch) at each step: how the
+   * gradient fades (vanishes) or grows (explodes) as it goes back through time. Null from `inspect`, which
+   * runs no backward.
+   */
+  gradNorm: number[] | null;
 }
 
 /** One epoch's statistics for one reported layer during `fit({ monitor })`. */

@@ -1,7 +1,8 @@
 /**
  * nn/ — the Layer protocol (./layer.ts) and the layers, one family per file in ./layers/ (dense, conv2d,
- * pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation;
- * channels-last NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy
+ * pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation, simpleRnn, lstm,
+ * gru, embedding, timeDistributed, bidirectional; channels-last NHWC, sequences [batch, time, features]), initializers (He, Glorot,
+ * LeCun, RAI, identity, orthogonal, normal, uniform), losses (softmax and binary cross-entropy
  * from logits, MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`,
  * `evaluate`, `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
  * PyTorch state_dicts load onto the equivalent Sequential with `loadWeights(model, path, { layout:
@@ -31,14 +32,15 @@ export { Layer } from './layer.js';
 export type { DiagnosticForward, ForwardContext, LayerConfig, LayerRole } from './layer.js';
 export type { OnnxGraphWriter } from './onnx-writer.js';
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, PReLU, RReLU, RandomTranslation, TransformLayer, ZeroPadding2D,
+  ActivationLayer, AvgPool2D, BatchNorm, Bidirectional, Conv2D, Dense, Dropout, Embedding, Flatten, GRU, LSTM, MaxPool2D, PReLU, RReLU, RandomTranslation, SimpleRNN,
+  TimeDistributed, TransformLayer, ZeroPadding2D,
   layerClassNames, layerFromConfig, layers, registerLayer,
 } from './layers/index.js';
 export type {
-  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, LayerMaker,
-  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, TransformOptions, ZeroPadding2dOptions,
+  ActivationLayerOptions, BatchNormOptions, BidirectionalOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, EmbeddingOptions, GatedOptions, LayerMaker, LstmOptions,
+  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, RecurrentOptions, TimeDistributedOptions, TransformOptions, ZeroPadding2dOptions,
 } from './layers/index.js';
-export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
+export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, identityInit, initialize, orthogonalInit, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
@@ -51,5 +53,5 @@ export type {
   LoadWeightsOptions, LoadWeightsReport, ModelReader, OnnxExporter,
   Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
 } from './model/index.js';
-export { cnn, cnnLayers, mlp, mlpLayers } from './presets.js';
-export type { CnnPreset, MlpPreset } from './presets.js';
+export { cnn, cnnLayers, mlp, mlpLayers, rnn, rnnLayers } from './presets.js';
+export type { CnnPreset, MlpPreset, RnnPreset } from './presets.js';

@@ -22,30 +22,54 @@ export type InitializerId =
   | 'zeros'
   | 'ones'
   | 'constant'
-  | 'rai';
+  | 'rai'
+  | 'normal'
+  | 'uniform'
+  | 'identity'
+  | 'orthogonal';
 
 export const INITIALIZER_IDS: readonly InitializerId[] = [
   'he_normal', 'he_uniform', 'glorot_normal', 'glorot_uniform', 'lecun_normal', 'lecun_uniform', 'zeros', 'ones', 'constant', 'rai',
+  'normal', 'uniform', 'identity', 'orthogonal',
 ];
 
-/** An initializer id, or an id with options: { id: 'he_normal', mode: 'fan_out', gain: 1 }, { id: 'constant', value: 0.1 }. */
+/**
+ * An initializer id, or an id with options: { id: 'he_normal', mode: 'fan_out', gain: 1 }, { id: 'constant',
+ * value: 0.1 }, { id: 'normal', mean: 0, stddev: 0.001 }, { id: 'uniform', min: -0.05, max: 0.05 } (Keras'
+ * RandomNormal and RandomUniform), { id: 'identity', gain: 0.5 }, { id: 'orthogonal', gain: 1 }.
+ */
 export type InitializerLike =
   | InitializerId
   | 'auto'
-  | { readonly id: InitializerId; readonly mode?: 'fan_in' | 'fan_out'; readonly gain?: number; readonly value?: number };
+  | {
+    readonly id: InitializerId;
+    readonly mode?: 'fan_in' | 'fan_out';
+    readonly gain?: number;
+    readonly value?: number;
+    readonly mean?: number;
+    readonly stddev?: number;
+    readonly min?: number;
+    readonly max?: number;
+  };
 
 export interface ResolvedInitializer {
   readonly id: InitializerId;
   readonly mode: 'fan_in' | 'fan_out';
   readonly gain: number | null;
   readonly value: number;
+  /** 'normal': mean and standard deviation (defaults 0 and 0.05, Keras'). */
+  readonly mean?: number;
+  readonly stddev?: number;
+  /** 'uniform': the interval (defaults −0.05 and 0.05, Keras'). */
+  readonly min?: number;
+  readonly max?: number;
 }
 
 /** Checks and fills an initializer description (ids also accept camelCase: heNormal). */
 export function resolveInitializer(like: InitializerLike, where = 'initializer'): ResolvedInitializer | 'auto' {
   const obj = typeof like === 'string' ? { id: like } : like;
   if (!obj || typeof obj !== 'object' || typeof (obj as { id?: unknown }).id !== 'string') {
-    throw new TypeError(`${where} must be one of ${INITIALIZER_IDS.join(', ')}, 'auto' or { id, mode?, gain?, value? }, got ${describe(like)}`);
+    throw new TypeError(`${where} must be one of ${INITIALIZER_IDS.join(', ')}, 'auto' or { id, mode?, gain?, value?, mean?, stddev?, min?, max? }, got ${describe(like)}`);
   }
   const raw = (obj as { id: string }).id;
   if (raw === 'auto') return 'auto';
@@ -55,7 +79,23 @@ export function resolveInitializer(like: InitializerLike, where = 'initializer')
   if (o.mode !== undefined && o.mode !== 'fan_in' && o.mode !== 'fan_out') throw new Error(`${where}: mode must be "fan_in" or "fan_out", got ${describe(o.mode)}`);
   if (o.gain !== undefined && !(typeof o.gain === 'number' && Number.isFinite(o.gain) && o.gain > 0)) throw new RangeError(`${where}: gain must be a finite number > 0, got ${describe(o.gain)}`);
   if (o.value !== undefined && !(typeof o.value === 'number' && Number.isFinite(o.value))) throw new RangeError(`${where}: value must be a finite number, got ${describe(o.value)}`);
-  return { id, mode: (o.mode as 'fan_in' | 'fan_out') ?? 'fan_in', gain: (o.gain as number) ?? null, value: (o.value as number) ?? 0 };
+  const r = obj as { mean?: unknown; stddev?: unknown; min?: unknown; max?: unknown };
+  for (const key of ['mean', 'stddev', 'min', 'max'] as const) {
+    if (r[key] !== undefined && !(typeof r[key] === 'number' && Number.isFinite(r[key]))) throw new RangeError(`${where}: ${key} must be a finite number, got ${describe(r[key])}`);
+  }
+  const resolved: ResolvedInitializer = { id, mode: (o.mode as 'fan_in' | 'fan_out') ?? 'fan_in', gain: (o.gain as number) ?? null, value: (o.value as number) ?? 0 };
+  if (id === 'normal') {
+    const stddev = (r.stddev as number | undefined) ?? 0.05;
+    if (!(stddev >= 0)) throw new RangeError(`${where}: stddev must be >= 0, got ${describe(stddev)}`);
+    return { ...resolved, mean: (r.mean as number | undefined) ?? 0, stddev };
+  }
+  if (id === 'uniform') {
+    const min = (r.min as number | undefined) ?? -0.05;
+    const max = (r.max as number | undefined) ?? 0.05;
+    if (!(min <= max)) throw new RangeError(`${where}: min must be <= max, got min ${describe(min)} and max ${describe(max)}`);
+    return { ...resolved, min, max };
+  }
+  return resolved;
 }
 
 /** fanIn and fanOut of a weight shape: [in, out] for dense kernels, [kh, kw, ci, co] for conv filters. */
@@ -145,6 +185,64 @@ export function fillInitializer(out: Float32Array, shape: readonly number[], ini
     case 'rai':
       raiInit(out, null, fanIn, shape[shape.length - 1]!, rng);
       return;
+    case 'normal':
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal(init.mean ?? 0, init.stddev ?? 0.05);
+      return;
+    case 'uniform':
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform(init.min ?? -0.05, init.max ?? 0.05);
+      return;
+    case 'identity':
+      identityInit(out, shape, gain);
+      return;
+    case 'orthogonal':
+      orthogonalInit(out, shape, gain, rng);
+      return;
+  }
+}
+
+/**
+ * gain·I for a matrix [rows, cols] (the leading axes of a larger shape count as rows): ones on the
+ * diagonal, zeros elsewhere, as Keras' Identity. The recurrent weights of the IRNN (Le, Jaitly & Hinton
+ * 2015, https://arxiv.org/abs/1504.00941) start so: a ReLU RNN then copies its state from step to step.
+ */
+export function identityInit(out: Float32Array, shape: readonly number[], gain = 1): void {
+  const cols = shape[shape.length - 1]!;
+  const rows = out.length / cols;
+  out.fill(0);
+  for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
+}
+
+/**
+ * A random orthogonal matrix [rows, cols] scaled by gain (Saxe, McClelland & Ganguli 2014,
+ * https://arxiv.org/abs/1312.6120): the QR decomposition of a standard normal matrix, with Q's columns
+ * signed by R's diagonal so that the distribution is uniform (Haar), as PyTorch's and Keras' orthogonal.
+ * Rows orthonormal when rows < cols, columns orthonormal otherwise.
+ */
+export function orthogonalInit(out: Float32Array, shape: readonly number[], gain: number, rng: Rng): void {
+  const cols = shape[shape.length - 1]!;
+  const rows = out.length / cols;
+  const tall = rows >= cols;
+  const m = tall ? rows : cols;
+  const n = tall ? cols : rows;
+  // Modified Gram-Schmidt on the n columns of a normal m×n matrix, in float64.
+  const q: Float64Array[] = [];
+  for (let j = 0; j < n; j++) {
+    const v = new Float64Array(m);
+    for (let i = 0; i < m; i++) v[i] = rng.normal(0, 1);
+    for (const u of q) {
+      let d = 0;
+      for (let i = 0; i < m; i++) d += u[i]! * v[i]!;
+      for (let i = 0; i < m; i++) v[i]! -= d * u[i]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += v[i]! * v[i]!;
+    norm = Math.sqrt(norm);
+    // R's diagonal is the norm (positive), so no sign flip is needed after Gram-Schmidt.
+    for (let i = 0; i < m; i++) v[i]! /= norm;
+    q.push(v);
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (tall ? q[c]![r]! : q[r]![c]!);
   }
 }
 

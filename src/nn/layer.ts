@@ -11,6 +11,7 @@
  */
 import { Parameter } from '../autograd/parameter.js';
 import type { Activation } from '../ops/activation.js';
+import type { SequenceProbe } from '../ops/recurrent.js';
 import { empty } from '../tensor/create.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { describe } from '../util/describe.js';
@@ -103,6 +104,16 @@ export abstract class Layer {
    */
   toOnnx(_graph: OnnxGraphWriter, _input: string): string {
     throw new Error(`ONNX export: layer ${this.name} (${this.className}) has no ONNX form yet`);
+  }
+
+  /**
+   * For layers that run through time (the recurrent layers): attaches a probe that sees the hidden states
+   * of every forward and the gradient norm reaching each time step in every backward, or detaches it
+   * (null). Returns false for a layer without a time axis, which ignores the probe. The diagnostics
+   * (`inspect`, the fit monitor) read recurrent layers through it.
+   */
+  probeTime(_probe: SequenceProbe | null): boolean {
+    return false;
   }
 
   /** Trainable parameters (what optimizers update). */

@@ -2,7 +2,8 @@
  * The model shapes the CLI, the lab and the benchmarks build, in one place. One meaning of an activation
  * id everywhere: `prelu` is the learnable PReLU of He et al. 2015 (https://arxiv.org/abs/1502.01852) — a
  * linear layer followed by `layers.prelu()`, one slope per unit or channel — since a fixed-slope PReLU is
- * leaky_relu; every other id is fused into its dense or conv2d layer. Output layers are linear (logits).
+ * leaky_relu; every other id is fused into its dense or conv2d layer (and a recurrent preset's prelu is not
+ * offered). Output layers are linear (logits).
  */
 import type { InitializerLike } from './init.js';
 import type { Layer } from './layer.js';
@@ -82,6 +83,48 @@ export function cnnLayers(spec: CnnPreset): Layer[] {
   }
   list.push(layers.dense({ units: spec.outputs }));
   return list;
+}
+
+export interface RnnPreset {
+  /** [time, features] for sequences of vectors, or [time] for token ids (an embedding layer comes first). */
+  readonly inputShape: readonly number[];
+  readonly cell: 'rnn' | 'lstm' | 'gru';
+  readonly units: number;
+  /** The state's activation (SimpleRNN) or the cell's (LSTM, GRU); any id of the table. */
+  readonly activation: string;
+  /**
+   * The recurrent kernel's initializer (default: the layer's, orthogonal). 'identity' also starts the input
+   * kernel at N(0, 0.001²): with relu, the IRNN of Le, Jaitly & Hinton 2015 (https://arxiv.org/abs/1504.00941).
+   */
+  readonly init?: InitializerLike;
+  readonly outputs: number;
+  /** For token input ([time]): the vocabulary size and the embedding's dimensions (default 32). */
+  readonly vocabulary?: number;
+  readonly embeddingDim?: number;
+  readonly seed: number;
+}
+
+/** [embedding →] one recurrent layer (the last state) → a linear output. */
+export function rnnLayers(spec: RnnPreset): Layer[] {
+  const list: Layer[] = [];
+  if (spec.inputShape.length === 1) {
+    if (spec.vocabulary === undefined) throw new Error(`rnn preset: token input [time] needs the vocabulary size, got inputShape [${spec.inputShape.join(', ')}]`);
+    list.push(layers.embedding({ inputDim: spec.vocabulary, outputDim: spec.embeddingDim ?? 32 }));
+  }
+  const identity = spec.init === 'identity' || (typeof spec.init === 'object' && spec.init.id === 'identity');
+  const options = {
+    units: spec.units,
+    activation: spec.activation,
+    ...(spec.init !== undefined && spec.init !== 'auto' ? { recurrentInitializer: spec.init } : {}),
+    ...(identity ? { kernelInitializer: { id: 'normal' as const, mean: 0, stddev: 0.001 } } : {}),
+  };
+  list.push(spec.cell === 'lstm' ? layers.lstm(options) : spec.cell === 'gru' ? layers.gru(options) : layers.simpleRnn(options));
+  list.push(layers.dense({ units: spec.outputs }));
+  return list;
+}
+
+export function rnn(spec: RnnPreset): Sequential {
+  return sequential({ inputShape: [...spec.inputShape], seed: spec.seed, layers: rnnLayers(spec) });
 }
 
 export function cnn(spec: CnnPreset): Sequential {

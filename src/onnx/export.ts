@@ -36,6 +36,8 @@ interface Attribute {
   i?: number;
   s?: Uint8Array;
   ints?: number[];
+  floats?: number[];
+  strings?: Uint8Array[];
 }
 
 interface Node {
@@ -57,6 +59,8 @@ function toAttribute(name: string, value: OnnxAttribute): Attribute {
   if (typeof value === 'number') return { name, type: ATTRIBUTE_TYPE.FLOAT, f: value };
   if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value) };
   if ('int' in value) return { name, type: ATTRIBUTE_TYPE.INT, i: value.int };
+  if ('floats' in value) return { name, type: ATTRIBUTE_TYPE.FLOATS, floats: [...value.floats] };
+  if ('strings' in value) return { name, type: ATTRIBUTE_TYPE.STRINGS, strings: value.strings.map((v) => new TextEncoder().encode(v)) };
   return { name, type: ATTRIBUTE_TYPE.INTS, ints: [...value.ints] };
 }
 

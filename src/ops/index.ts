@@ -1,7 +1,8 @@
 /**
  * ops/ — the differentiable operations the layers are made of, each with its backward rule beside it:
  * elementwise arithmetic and maths, reshape and reductions, matmul/linear and conv2d with a fused
- * activation epilogue, pooling, zero padding of images, activations (any row of the table, PReLU, dropout) and the per-example
+ * activation epilogue, pooling, zero padding of images, activations (any row of the table, PReLU, dropout), recurrent
+ * layers over a whole sequence (simple RNN, LSTM, GRU with backpropagation through time), embedding lookup and the per-example
  * losses. Also the `Activation` executor behind `getActivation`, which applies a row of the table to
  * Float32Arrays or Tensors directly.
  */
@@ -21,4 +22,8 @@ export { avgPool2d, maxPool2d } from './pool.js';
 export type { Pool2dOptions } from './pool.js';
 export { sigmoidCrossEntropyPerElement, softmaxCrossEntropyPerExample } from './losses.js';
 export { finishEpilogue, planEpilogue } from './epilogue.js';
+export { gru, lstm, simpleRnn } from './recurrent.js';
+export type { GatedActivations, SequenceOptions, SequenceProbe } from './recurrent.js';
+export { embeddingLookup } from './embedding.js';
+export { concatLast, reverseTime } from './sequence.js';
 export type { EpiloguePlan } from './epilogue.js';

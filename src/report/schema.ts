@@ -16,6 +16,7 @@ export const EXPERIMENT_ORDER = [
   'cost',
   'variants',
   'nonlinearity',
+  'recurrent',
 ] as const;
 
 export type Verdict = 'agrees' | 'partly' | 'disagrees' | 'inconclusive';

@@ -17,7 +17,7 @@ import type { WasmMemory, WasmModule } from './engine.js';
 import { WasmHeap, WasmStorage, type HeapStats } from './memory.js';
 import { ThreadPool, type Task } from './pool.js';
 import { CONTROL_BYTES_PER_WORKER } from './protocol.js';
-import { GEMM_MR, convPanels, filterChunks, matmulSplit, threadsFor, unitBlocks } from './split.js';
+import { GEMM_MR, SEQUENTIAL_MIN_WORK, convPanels, filterChunks, matmulSplit, threadsFor, unitBlocks } from './split.js';
 import { Workspace } from './workspace.js';
 
 /** What the loader hands the backend when the module runs on a shared memory that threads can use. */
@@ -169,6 +169,73 @@ export class WasmBackend extends JsKernels implements Backend {
     this.heap.release(storage);
   }
 
+  /**
+   * The module's cell kernel for these activations ('Tanh' or 'Relu' after sigmoid gates) when units is a
+   * multiple of 4 and every storage is this heap's; null sends the call to the reference kernel.
+   */
+  private cellVariant(gate: KernelActivation, cell: KernelActivation, units: number, storages: readonly (Storage | null)[]): 'Tanh' | 'Relu' | null {
+    if (gate.id !== 'sigmoid' || units % 4 !== 0) return null;
+    const variant = cell.id === 'tanh' ? 'Tanh' : cell.id === 'relu' ? 'Relu' : null;
+    if (!variant) return null;
+    for (const s of storages) {
+      const w = s as WasmStorage | null;
+      if (w !== null && (w.heap !== this.heap || w.released || w.dtype !== 'float32')) return null;
+    }
+    return variant;
+  }
+
+  override lstmCell(gates: Storage, cPrev: Storage | null, c: Storage, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    const v = this.cellVariant(gate, cell, units, [gates, cPrev, c, h]);
+    if (!v || gates.length < rows * 4 * units || c.length < rows * units || h.length < rows * units) return super.lstmCell(gates, cPrev, c, h, rows, units, gate, cell);
+    this.exports[`lstmCellSigmoid${v}`](gates.ptr, cPrev?.ptr ?? 0, c.ptr, h.ptr, rows, units);
+  }
+
+  override lstmCellGrad(
+    gates: Storage, cPrev: Storage | null, c: Storage, dh: Storage, dc: Storage, dGates: Storage, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    const v = this.cellVariant(gate, cell, units, [gates, cPrev, c, dh, dc, dGates]);
+    if (!v || gates.length < rows * 4 * units || dGates.length < rows * 4 * units || dc.length < rows * units) {
+      return super.lstmCellGrad(gates, cPrev, c, dh, dc, dGates, rows, units, gate, cell);
+    }
+    this.exports[`lstmCellGradSigmoid${v}`](gates.ptr, cPrev?.ptr ?? 0, c.ptr, dh.ptr, dc.ptr, dGates.ptr, rows, units);
+  }
+
+  override gruCell(x: Storage, hr: Storage, hPrev: Storage | null, h: Storage, rows: number, units: number, gate: KernelActivation, cell: KernelActivation): void {
+    const v = this.cellVariant(gate, cell, units, [x, hr, hPrev, h]);
+    if (!v || x.length < rows * 3 * units || hr.length < rows * 3 * units || h.length < rows * units) return super.gruCell(x, hr, hPrev, h, rows, units, gate, cell);
+    this.exports[`gruCellSigmoid${v}`](x.ptr, hr.ptr, hPrev?.ptr ?? 0, h.ptr, rows, units);
+  }
+
+  override gruCellGrad(
+    x: Storage, hr: Storage, hPrev: Storage | null, dh: Storage, dX: Storage, dHr: Storage, dhPrev: Storage | null, rows: number, units: number,
+    gate: KernelActivation, cell: KernelActivation,
+  ): void {
+    const v = this.cellVariant(gate, cell, units, [x, hr, hPrev, dh, dX, dHr, dhPrev]);
+    if (!v || dX.length < rows * 3 * units || dHr.length < rows * 3 * units) return super.gruCellGrad(x, hr, hPrev, dh, dX, dHr, dhPrev, rows, units, gate, cell);
+    this.exports[`gruCellGradSigmoid${v}`](x.ptr, hr.ptr, hPrev?.ptr ?? 0, dh.ptr, dX.ptr, dHr.ptr, dhPrev?.ptr ?? 0, rows, units);
+  }
+
+  override swapLeadingAxes(x: Storage, out: Storage, a: number, b: number, inner: number): void {
+    const xs = this.own('swapLeadingAxes', 'x', x);
+    const os = this.own('swapLeadingAxes', 'out', out);
+    const n = a * b * inner;
+    if (!(Number.isInteger(n) && n >= 0) || xs.length < n || os.length < n) {
+      throw new RangeError(`swapLeadingAxes: x and out must hold a·b·inner = ${n} values, got ${xs.length} and ${os.length}`);
+    }
+    this.exports.swapLeadingAxes(xs.ptr, os.ptr, a, b, inner);
+  }
+
+  /** A view into the block: the same heap, a pointer further on (never released; it lives as its block does). */
+  override slice(storage: Storage, offset: number, length: number): Storage {
+    const s = storage as WasmStorage;
+    if (s?.heap !== this.heap || s.released) throw new TypeError(`slice: storage must be live storage of this wasm backend, got ${describe(storage)}`);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > s.length) {
+      throw new RangeError(`slice: offset and length must be integers with 0 <= offset and offset + length <= ${s.length}, got ${describe(offset)} and ${describe(length)}`);
+    }
+    return new WasmStorage(this.heap, s.ptr + offset * 4, length, s.dtype, 0);
+  }
+
   memory(): HeapStats {
     return this.heap.stats();
   }
@@ -230,7 +297,7 @@ export class WasmBackend extends JsKernels implements Backend {
     const m = checkCount('matmul', 'shape.m', shape.m);
     const k = checkCount('matmul', 'shape.k', shape.k);
     const n = checkCount('matmul', 'shape.n', shape.n);
-    for (const flag of ['transposeA', 'transposeB', 'accumulate'] as const) {
+    for (const flag of ['transposeA', 'transposeB', 'accumulate', 'sequential'] as const) {
       const v = shape[flag];
       if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`matmul: shape.${flag} must be a boolean, got ${describe(v)}`);
     }
@@ -259,7 +326,9 @@ export class WasmBackend extends JsKernels implements Backend {
     const flags = (shape.transposeA ? this.flags.transposeA : 0)
       | (shape.transposeB ? this.flags.transposeB : 0)
       | (shape.accumulate ? this.flags.accumulate : 0);
-    const threads = this.threadsFor(m * n * k);
+    // The steps of a recurrent layer split only when each thread gets far more than the usual minimum
+    // (measured: at 64×128×128 per step, two threads were 0.7–0.8× one, the bench's rnn suite).
+    const threads = shape.sequential && m * n * k < SEQUENTIAL_MIN_WORK ? 1 : this.threadsFor(m * n * k);
     if (threads === 1) {
       kernels.matmul(as.ptr, bs.ptr, os.ptr, m, k, n, flags, biasPtr, p0, p1, this.work.scratchOf(0), 0, 0, 0);
     } else {

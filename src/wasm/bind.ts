@@ -37,6 +37,15 @@ export interface KernelExports {
   sumSquaresF64(x: number, n: number): number;
   squaredDistanceF64(a: number, b: number, n: number): number;
   absMaxF32(x: number, n: number): number;
+  lstmCellSigmoidTanh(gates: number, cPrev: number, c: number, h: number, rows: number, units: number): void;
+  lstmCellSigmoidRelu(gates: number, cPrev: number, c: number, h: number, rows: number, units: number): void;
+  lstmCellGradSigmoidTanh(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, units: number): void;
+  lstmCellGradSigmoidRelu(gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, rows: number, units: number): void;
+  gruCellSigmoidTanh(x: number, hr: number, hPrev: number, h: number, rows: number, units: number): void;
+  gruCellSigmoidRelu(x: number, hr: number, hPrev: number, h: number, rows: number, units: number): void;
+  gruCellGradSigmoidTanh(x: number, hr: number, hPrev: number, dh: number, dX: number, dHr: number, dhPrev: number, rows: number, units: number): void;
+  gruCellGradSigmoidRelu(x: number, hr: number, hPrev: number, dh: number, dX: number, dHr: number, dhPrev: number, rows: number, units: number): void;
+  swapLeadingAxes(x: number, out: number, a: number, b: number, inner: number): void;
   sgdUpdate(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
   adamUpdate(
     param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, omb1: number, omb2: number,
@@ -49,7 +58,8 @@ export const REQUIRED_EXPORTS = [
   'heapBase', 'gemmScratchBytes', 'preluChannels', 'preluChannelsGrad', 'conv2dForwardRows', 'conv2dBackwardInputRows',
   'conv2dBackwardFilterRows', 'conv2dBackwardFilterChunks', 'maxPoolImages', 'maxPoolBackwardRange', 'maxPoolBackwardTiled',
   'directPanelFloats', 'sumSquaresF64', 'squaredDistanceF64', 'absMaxF32', 'maxPoolCheck', 'sumRows', 'sumAxisF64', 'sgdUpdate',
-  'adamUpdate',
+  'adamUpdate', 'lstmCellSigmoidTanh', 'lstmCellSigmoidRelu', 'lstmCellGradSigmoidTanh', 'lstmCellGradSigmoidRelu', 'gruCellSigmoidTanh',
+  'gruCellSigmoidRelu', 'gruCellGradSigmoidTanh', 'gruCellGradSigmoidRelu', 'swapLeadingAxes',
 ] as const;
 
 /** The exports as KernelExports, or an Error naming the first missing one (the module is out of date). */

@@ -12,6 +12,11 @@ export const GEMM_MR = 5;
 export const GEMM_NR = 8;
 /** Multiply-adds a thread must get before a call is split (a hand-off costs a few microseconds). */
 export const MIN_WORK_PER_THREAD = 1 << 18;
+/**
+ * Multiply-adds below which a product marked `sequential` (a recurrent step) stays on the calling thread
+ * (measured: at 64×128×128 per step, two threads were 0.7–0.8× one; the bench's rnn suite).
+ */
+export const SEQUENTIAL_MIN_WORK = 1 << 23;
 /** im2col panel size in floats (256 KiB). */
 const PANEL_FLOATS = 1 << 16;
 /**

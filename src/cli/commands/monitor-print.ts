@@ -28,6 +28,24 @@ function dead(l: LayerReport): string {
   return l.canDie ? `${l.deadUnits}/${l.units} ${pct(l.deadFraction)}` : NONE;
 }
 
+/** Values at about `count` evenly spaced steps, first and last included: a sparkline in numbers. */
+function sampled(values: readonly number[], count: number, show: (v: number) => string): string {
+  const n = values.length;
+  const picks = n <= count ? values.map((_, i) => i) : Array.from({ length: count }, (_, k) => Math.round((k * (n - 1)) / (count - 1)));
+  return picks.map((i) => `${i + 1}:${show(values[i]!)}`).join(' ');
+}
+
+/** A line per recurrent layer: its state's sparsity and the gradient at a few time steps (t from 1). */
+function timeLines(layers: readonly LayerReport[]): string[] {
+  return layers.flatMap((l) => {
+    const t = l.time;
+    if (!t) return [];
+    const lines = [`${l.name} through time (step:value): sparsity ${sampled(t.sparsity, 6, pct)}; dead units at every step ${t.deadUnits}`];
+    if (t.gradNorm) lines.push(`${l.name} ‖dL/dh_t‖ ${sampled(t.gradNorm, 6, num)}`);
+    return lines;
+  });
+}
+
 function checkArray(where: string, name: string, v: unknown, what: string): void {
   if (!Array.isArray(v)) throw new TypeError(`${where}: ${name} must be ${what}, got ${v === null ? 'null' : typeof v}`);
 }
@@ -45,7 +63,7 @@ export function formatHealthTable(epochStats: EpochHealth): string {
     `Epoch ${epochStats.epoch + 1} health: gradient ratio first/last ${num(epochStats.gradientRatio)}, ` +
     `largest activation ${num(epochStats.maxAbsActivation)}, ${epochStats.monitoredSteps} of ${epochStats.steps} steps sampled, ` +
     `monitor ${epochStats.monitorMs.toFixed(0)} ms`;
-  return `${title}\n${table(header, rows)}`;
+  return [title, table(header, rows), ...timeLines(epochStats.layers)].join('\n');
 }
 
 /** The report of `inspect`: one row per layer. */
@@ -57,7 +75,7 @@ export function formatInspectTable(report: readonly LayerReport[]): string {
     num(l.percentiles.p50), num(l.percentiles.p99), num(l.max), String(l.nonFinite),
   ]);
   const notes = report.filter((l) => l.note).map((l) => `${l.name}: ${l.note}`);
-  return [table(header, rows), ...notes].join('\n');
+  return [table(header, rows), ...notes, ...timeLines(report)].join('\n');
 }
 
 const MARK: Record<Finding['severity'], string> = { error: 'error  ', warning: 'warning', info: 'info   ' };

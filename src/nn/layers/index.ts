@@ -11,6 +11,10 @@ import { dropoutFactories } from './dropout.js';
 import { flattenFactories } from './flatten.js';
 import { paddingFactories } from './padding.js';
 import { poolFactories } from './pool.js';
+import { recurrentFactories } from './recurrent.js';
+import { embeddingFactories } from './embedding.js';
+import { timeDistributedFactories } from './time-distributed.js';
+import { bidirectionalFactories } from './bidirectional.js';
 
 export const layers = {
   ...denseFactories,
@@ -22,6 +26,10 @@ export const layers = {
   ...batchNormFactories,
   ...activationFactories,
   ...augmentFactories,
+  ...recurrentFactories,
+  ...embeddingFactories,
+  ...timeDistributedFactories,
+  ...bidirectionalFactories,
 } as const;
 
 export { Dense } from './dense.js';
@@ -43,5 +51,13 @@ export { ActivationLayer, PReLU, RReLU } from './activation.js';
 export type { ActivationLayerOptions, PReLUOptions, RReLUOptions } from './activation.js';
 export { RandomTranslation } from './augment.js';
 export type { RandomTranslationOptions } from './augment.js';
+export { GRU, LSTM, SimpleRNN } from './recurrent.js';
+export type { GatedOptions, LstmOptions, RecurrentOptions } from './recurrent.js';
+export { Embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { TimeDistributed } from './time-distributed.js';
+export { Bidirectional } from './bidirectional.js';
+export type { BidirectionalOptions } from './bidirectional.js';
+export type { TimeDistributedOptions } from './time-distributed.js';
 export { layerClassNames, layerFromConfig, registerLayer } from './registry.js';
 export type { LayerMaker } from './registry.js';

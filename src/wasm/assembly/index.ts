@@ -9,7 +9,8 @@
  *
  * The other exports come from: gemm.ts (the blocked GEMM with its fused epilogue), conv.ts (im2col
  * convolution, pooling), conv-direct.ts (convolution without im2col for small patches: first layers),
- * reduce.ts (float64 norms, max |x|), optim.ts (optimizer steps, bias-gradient sums), prelu.ts. The
+ * reduce.ts (float64 norms, max |x|), optim.ts (optimizer steps, bias-gradient sums), prelu.ts, recurrent.ts
+ * (the LSTM and GRU cells of a time step, the batch/time axis swap). The
  * per-activation kernels are built from activations.ts (one class per row), elementwise.ts (the loops)
  * and vmath.ts (exp, log1p, erf's Mills ratio … on four lanes).
  *
@@ -26,6 +27,10 @@ export {
   conv2dBackwardFilterChunks,
 } from './conv';
 export { directPanelFloats } from './conv-direct';
+export {
+  lstmCellSigmoidTanh, lstmCellSigmoidRelu, lstmCellGradSigmoidTanh, lstmCellGradSigmoidRelu, gruCellSigmoidTanh, gruCellSigmoidRelu,
+  gruCellGradSigmoidTanh, gruCellGradSigmoidRelu, swapLeadingAxes,
+} from './recurrent';
 
 /** First byte after the module's own static data: where the JS allocator may start. */
 export function heapBase(): usize {
