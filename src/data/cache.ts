@@ -276,6 +276,11 @@ export async function readCache(file: string, expect: CacheExpectation): Promise
   if (rank < 1 || rank > MAX_RANK) return { status: 'damaged', reason: `sample rank ${rank} out of range` };
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(buf.readUInt32LE(40 + 4 * i));
+  // Written as 0; anything else is a writer we do not know, so the file is not trusted.
+  for (let i = rank; i < MAX_RANK; i++) {
+    if (buf.readUInt32LE(40 + 4 * i) !== 0) return { status: 'damaged', reason: `unused dimension ${i + 1} is ${buf.readUInt32LE(40 + 4 * i)}, expected 0` };
+  }
+  if (buf.readUInt32LE(28) !== 0) return { status: 'damaged', reason: `reserved header word is ${buf.readUInt32LE(28)}, expected 0` };
   if (numClasses !== expect.numClasses || shape.join(',') !== expect.sampleShape.join(',')) {
     return { status: 'stale', reason: `holds ${numClasses} classes of shape [${shape.join(', ')}]` };
   }
