@@ -12,6 +12,8 @@ export interface LabCommandOptions {
   out?: string;
   json?: boolean;
   budget?: BudgetName;
+  /** Stops the run as Ctrl-C does. */
+  signal?: AbortSignal;
 }
 
 /** Parses `--seeds` as commander hands it over (a string), keeping the runner's error for bad values. */
@@ -41,6 +43,7 @@ export async function runLabCommand(names: string[], opts: LabCommandOptions = {
     ...(opts.out !== undefined ? { out: opts.out } : {}),
     ...(opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     command: ['rectifier lab', ...names, ...flags].filter(Boolean).join(' '),
   });
   if (outcome.exitCode !== 0) process.exitCode = outcome.exitCode;

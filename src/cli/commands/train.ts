@@ -6,11 +6,12 @@ import cliProgress from 'cli-progress';
 import { getSpec } from '../../activations/index.js';
 import { getBackend, setBackend, type BackendName } from '../../backend/index.js';
 import { take, type Dataset, type Split } from '../../data/index.js';
-import { layers, sequential, type Layer, type Sequential } from '../../nn/index.js';
+import { layers, NonFiniteLossError, sequential, type Layer, type Sequential } from '../../nn/index.js';
 import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
 import { optimizers, type Optimizer } from '../../optim/index.js';
 import { formatTable } from '../../report/index.js';
 import { loadDatasetByName } from '../datasets.js';
+import { checkOutputFile } from '../output-paths.js';
 import { formatAdvice, formatHealthTable } from './monitor-print.js';
 import { advise, type EpochHealth, type Finding, type LayerReport, type MonitorOptions } from '../../monitors/index.js';
 import type { History } from '../../nn/index.js';
@@ -117,6 +118,8 @@ export interface TrainOutcome {
     optimizer: string; learningRate: number; seed: number; trainSamples: number; testSamples: number;
     testAccuracy: number; testLoss: number; trainAccuracy: number; trainLoss: number; seconds: number;
     samplesPerSecond: number; saved: string | null; findings?: unknown[];
+    /** Why training stopped early: the loss (as text: NaN, Infinity) was not finite; the metrics are those of the weights kept. */
+    failure?: { message: string; epoch: number; step: number; loss: string };
   };
 }
 
@@ -138,6 +141,9 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   positiveInt('--epochs', opts.epochs);
   positiveInt('--batch-size', opts.batchSize);
   positiveInt('--samples', opts.samples);
+  // Output paths are checked before any data is loaded or any epoch is run.
+  if (opts.save !== undefined) checkOutputFile(opts.save, '--save');
+  if (opts.monitorJsonl !== undefined) checkOutputFile(opts.monitorJsonl, '--monitor-jsonl');
   if (opts.backend !== undefined) await setBackend(opts.backend as BackendName);
 
   const split = await loadDatasetByName(opts.dataset);
@@ -153,87 +159,107 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   const optName = optimizerName ?? d.optimizer;
 
   const model = sequential({ inputShape: train.sampleShape, layers: buildLayers(modelName, train, activation, init as InitializerLike), seed });
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
-  model.compile({ optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+  try {
+    const stepsPerEpoch = Math.ceil(train.length / batchSize);
+    model.compile({ optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
 
-  const quiet = Boolean(opts.json);
-  if (!quiet) {
-    console.log(model.summary());
-    console.log(`\n${train.name}: ${train.length} training and ${split.test.length} test samples; ${optName}, lr ${lr} (cosine), batch ${batchSize}, ${epochs} epochs, seed ${seed}, backend ${getBackend()}\n`);
-  }
-  const bar = new cliProgress.SingleBar(
-    {
-      format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {rate} samples/s | ETA {eta_formatted}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      noTTYOutput: false,
-      notTTYSchedule: 10_000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const showBar = !quiet && process.stderr.isTTY;
-  let epochStart = 0;
-  let seen = 0;
-  const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
-  const monitor: MonitorOptions | undefined = monitoring
-    ? {
-        ...(opts.monitorJsonl ? { jsonl: opts.monitorJsonl } : {}),
-        onEpochEnd(stats, findings) {
-          if (quiet || !opts.monitor) return;
-          console.log(formatHealthTable(stats));
-          const advice = formatAdvice(findings);
-          if (advice) console.log(advice);
+    const quiet = Boolean(opts.json);
+    if (!quiet) {
+      console.log(model.summary());
+      console.log(`\n${train.name}: ${train.length} training and ${split.test.length} test samples; ${optName}, lr ${lr} (cosine), batch ${batchSize}, ${epochs} epochs, seed ${seed}, backend ${getBackend()}\n`);
+    }
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss} | acc {acc} | {rate} samples/s | ETA {eta_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        noTTYOutput: false,
+        notTTYSchedule: 10_000,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const showBar = !quiet && process.stderr.isTTY;
+    let epochStart = 0;
+    let seen = 0;
+    const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
+    const monitor: MonitorOptions | undefined = monitoring
+      ? {
+          ...(opts.monitorJsonl ? { jsonl: opts.monitorJsonl } : {}),
+          onEpochEnd(stats, findings) {
+            if (quiet || !opts.monitor) return;
+            console.log(formatHealthTable(stats));
+            const advice = formatAdvice(findings);
+            if (advice) console.log(advice);
+          },
+        }
+      : undefined;
+    const t0 = performance.now();
+    let failure: NonFiniteLossError | null = null;
+    const history = await model.fit(train.x, train.y, {
+      ...(monitor ? { monitor } : {}),
+      epochs,
+      batchSize,
+      shuffle: true,
+      callbacks: {
+        onEpochBegin(epoch) {
+          epochStart = performance.now();
+          seen = 0;
+          if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
         },
-      }
-    : undefined;
-  const t0 = performance.now();
-  const history = await model.fit(train.x, train.y, {
-    ...(monitor ? { monitor } : {}),
-    epochs,
-    batchSize,
-    shuffle: true,
-    callbacks: {
-      onEpochBegin(epoch) {
-        epochStart = performance.now();
-        seen = 0;
-        if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
-      },
-      onBatchEnd(batch, logs) {
-        seen = Math.min(train.length, (batch + 1) * batchSize);
-        if (showBar) {
+        onBatchEnd(batch, logs) {
+          seen = Math.min(train.length, (batch + 1) * batchSize);
+          if (showBar) {
+            const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
+            bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
+          }
+        },
+        onEpochEnd(epoch, logs) {
           const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-          bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
-        }
+          if (showBar) bar.stop();
+          else if (!quiet) {
+            console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${(logs.accuracy ?? 0).toFixed(4)}  ${rate} samples/s`);
+          }
+        },
       },
-      onEpochEnd(epoch, logs) {
-        const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-        if (showBar) bar.stop();
-        else if (!quiet) {
-          console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${(logs.accuracy ?? 0).toFixed(4)}  ${rate} samples/s`);
-        }
-      },
-    },
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const trainEval = model.evaluate(train.x, train.y);
-  const testEval = model.evaluate(split.test.x, split.test.y);
-  if (opts.save) model.save(opts.save);
-  const summary = {
-    dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
-    learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
-    testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
-    trainLoss: trainEval.loss, seconds, samplesPerSecond: (train.length * epochs) / seconds, saved: opts.save ?? null,
-    ...(monitoring ? { findings: adviseHistory(history) } : {}),
-  };
-  if (quiet) console.log(JSON.stringify(summary));
-  else {
-    console.log('\n' + formatTable(['', 'loss', 'accuracy'], [
-      ['train', summary.trainLoss, summary.trainAccuracy],
-      ['test', summary.testLoss, summary.testAccuracy],
-    ]));
-    console.log(`\n${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
+    }).catch((e: unknown) => {
+      // A non-finite loss stops training with the weights of the last finite step restored: they are
+      // evaluated, saved and summarised like a finished run, and the command then fails.
+      if (!(e instanceof NonFiniteLossError)) throw e;
+      if (showBar) bar.stop();
+      failure = e;
+      return e.history ?? { epoch: [], history: { loss: [] } };
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const trainEval = model.evaluate(train.x, train.y);
+    const testEval = model.evaluate(split.test.x, split.test.y);
+    if (opts.save) model.save(opts.save);
+    const stopped = failure as NonFiniteLossError | null;
+    const summary: TrainOutcome['summary'] = {
+      dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
+      learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
+      testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
+      trainLoss: trainEval.loss, seconds, samplesPerSecond: (train.length * epochs) / seconds, saved: opts.save ?? null,
+      ...(monitoring ? { findings: adviseHistory(history) } : {}),
+      ...(stopped ? { failure: { message: stopped.message, epoch: stopped.epoch, step: stopped.step, loss: String(stopped.loss) } } : {}),
+    };
+    if (stopped) {
+      if (quiet) console.log(JSON.stringify(summary));
+      throw new Error(`train: ${stopped.message}${opts.save ? ` Those weights were saved to ${opts.save}.` : ''}`);
+    }
+    if (quiet) console.log(JSON.stringify(summary));
+    else {
+      console.log('\n' + formatTable(['', 'loss', 'accuracy'], [
+        ['train', summary.trainLoss, summary.trainAccuracy],
+        ['test', summary.testLoss, summary.testAccuracy],
+      ]));
+      console.log(`\n${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
+    }
+    return { model, split, summary };
+  } catch (e) {
+    // The caller owns the model only when training succeeds.
+    model.dispose();
+    throw e;
   }
-  return { model, split, summary };
 }
