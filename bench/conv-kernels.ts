@@ -3,7 +3,8 @@
  * with TensorFlow.js's cpu backend side by side when it is installed (a dev dependency).
  * Run: node --conditions=source --import tsx bench/conv-kernels.ts
  */
-import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dGeometry } from '../src/backend/conv.js';
+import { conv2dGeometry } from '../src/backend/geometry.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../src/backend/js-conv.js';
 
 type Shape4 = [number, number, number, number];
 

@@ -1,5 +1,5 @@
 /**
- * The cost of `fit(…, { monitor: true })`: an MLP 784-256-256-10 trained one epoch at a time on
+ * The cost of the fit monitor (`fit(…, { callbacks: [monitor()] })`): an MLP 784-256-256-10 trained one epoch at a time on
  * synthetic data, with and without the monitor, alternating which goes first each round so drift on a
  * shared machine hits both alike. Reported as the ratio of median epoch times (the target: ≤ 1.10 with
  * the defaults), plus the monitor's own measured share of the monitored epochs.
@@ -10,9 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { layers, sequential } from '../src/nn/index.js';
 import { optimizers } from '../src/optim/index.js';
 import type { Sequential } from '../src/nn/index.js';
-import '../src/monitors/index.js';
-import { Rng } from '../src/tensor/random.js';
-import { backend } from '../src/backend/registry.js';
+import { monitor as fitMonitor } from '../src/monitors/index.js';
+import { Rng } from '../src/util/random.js';
+import { backend } from '../src/runtime/backend.js';
 import { median } from './harness.js';
 import { renderTable } from './format.js';
 import type { Suite, SuiteContext, SuiteResult } from './suite.js';
@@ -57,18 +57,19 @@ export async function benchMonitors(rounds: number, progress: (line: string) => 
   const monitorOwnMs: number[] = [];
   const time = async (model: Sequential, monitor: boolean): Promise<void> => {
     const t0 = performance.now();
-    const history = await model.fit(x, y, { epochs: 1, batchSize: BATCH, monitor });
+    const m = monitor ? fitMonitor() : null;
+    await model.fit(x, y, { epochs: 1, batchSize: BATCH, ...(m ? { callbacks: [m] } : {}) });
     const ms = performance.now() - t0;
-    if (monitor) {
+    if (m) {
       monitoredMs.push(ms);
-      monitorOwnMs.push(history.monitor![0]!.monitorMs);
+      monitorOwnMs.push(m.epochs[0]!.monitorMs);
     } else {
       plainMs.push(ms);
     }
   };
   // One untimed epoch each: JIT warm-up and first allocations.
   await plain.fit(x, y, { epochs: 1, batchSize: BATCH });
-  await monitored.fit(x, y, { epochs: 1, batchSize: BATCH, monitor: true });
+  await monitored.fit(x, y, { epochs: 1, batchSize: BATCH, callbacks: [fitMonitor()] });
   for (let r = 0; r < rounds; r++) {
     progress(`monitors: round ${r + 1}/${rounds}`);
     if (r % 2 === 0) {

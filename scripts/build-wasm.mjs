@@ -34,7 +34,7 @@ function sources(dir) {
   });
 }
 
-// The per-activation exports are generated from the activation table (DESIGN.md, principle 1): one
+// The per-activation exports are generated from the activation table (the only list of activations): one
 // <id>_forward / _backward / [_backward_y] / _matmul set per row, each instantiating the row's kernel
 // class in assembly/activations.ts (the id in PascalCase: leaky_relu → LeakyRelu) through the entries of
 // assembly/elementwise.ts, which let a class pick its loop per call.

@@ -9,8 +9,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ACTIVATIONS } from '../src/activations/table.js';
-import { resolveParams } from '../src/activations/registry.js';
+import { resolveParams } from '../src/activations/lookup.js';
 import type { ActivationSpec, ParamValues } from '../src/activations/types.js';
+import { Activation } from '../src/ops/activation.js';
 import { createWasmBackendSync } from '../src/wasm/index.js';
 
 if (process.argv.includes('--build')) execFileSync(process.execPath, ['scripts/build-wasm.mjs'], { stdio: 'inherit' });
@@ -84,7 +85,7 @@ let failures = 0;
 for (const [id, given] of variants) {
   const spec = ACTIVATIONS.find((s) => s.id === id)!;
   const params = resolveParams(spec, given);
-  const call = { spec, params };
+  const call = new Activation(spec, params);
   const xs = sweepPoints(spec, params);
   const n = xs.length;
   const x = backend.allocate(n, 'float32');

@@ -6,8 +6,9 @@
  * Run: node --conditions=source --import tsx scripts/wasm-speed.ts [activations|matmul|all]
  */
 import { ACTIVATIONS } from '../src/activations/table.js';
-import { resolveParams } from '../src/activations/registry.js';
+import { resolveParams } from '../src/activations/lookup.js';
 import type { Storage } from '../src/backend/types.js';
+import { Activation } from '../src/ops/activation.js';
 import { createWasmBackendSync } from '../src/wasm/index.js';
 
 const backend = createWasmBackendSync();
@@ -49,7 +50,7 @@ if (what === 'activations' || what === 'all') {
     const line: string[] = [];
     // V8 first runs wasm from its baseline compiler and optimizes hot functions later: warm up first.
     for (const spec of specs) {
-      const call = { spec, params: resolveParams(spec) };
+      const call = new Activation(spec, resolveParams(spec));
       for (let i = 0; i < 200; i++) {
         backend.unary(call, x, out);
         backend.unaryGrad(call, x, dy, out);
@@ -57,7 +58,7 @@ if (what === 'activations' || what === 'all') {
     }
     for (const spec of specs) {
       if (n === 1 << 24 && !spec.piecewiseLinear) continue;
-      const call = { spec, params: resolveParams(spec) };
+      const call = new Activation(spec, resolveParams(spec));
       const copies: number[] = [];
       const forwards: number[] = [];
       const backwards: number[] = [];

@@ -22,7 +22,7 @@ import {
   tidy,
   type BackendName,
 } from 'rectifier';
-import { ABS, GRAD_REL, VALUE_REL, allSpecs, close, parameterSets } from './helpers/activations.js';
+import { ABS, GRAD_REL, VALUE_REL, allSpecs, close, kernelOf, parameterSets } from './helpers/activations.js';
 
 interface ReferenceCase { id: string; params: Record<string, number>; x: number[]; y: number[]; dy: number[] }
 const reference: { cases: ReferenceCase[] } = JSON.parse(
@@ -269,7 +269,7 @@ test('the two backends agree with each other on every activation', async () => {
   const dy = Float32Array.from({ length: n }, (_, i) => Math.fround(Math.cos(i)));
   for (const spec of allSpecs()) {
     for (const params of parameterSets(spec)) {
-      const call = { spec, params };
+      const call = kernelOf(spec, params);
       const run = (b: typeof js) => {
         const x = b.allocate(n, 'float32');
         const g = b.allocate(n, 'float32');
@@ -307,7 +307,7 @@ test('the two backends agree on the leaky rows for every kind of slope, where ea
   ];
   for (const [id, given] of cases) {
     const spec = getSpec(id);
-    const call = { spec, params: resolveParams(spec, given) };
+    const call = kernelOf(spec, resolveParams(spec, given));
     const run = (b: typeof js) => {
       const [x, g, y, dx] = [0, 1, 2, 3].map(() => b.allocate(xs.length, 'float32'));
       x!.f32().set(xs);

@@ -14,7 +14,7 @@ import {
   trainTestSplit,
   type Dataset,
 } from '../src/data/index.js';
-import { Rng } from '../src/tensor/random.js';
+import { Rng } from '../src/util/random.js';
 
 /** n samples of shape [2, 2] whose values encode the sample index, labels i % numClasses. */
 function indexed(n: number, numClasses = 3): Dataset {

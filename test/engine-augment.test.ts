@@ -73,6 +73,6 @@ test('the same seed gives the same shifts; bad options are named', () => {
   });
   assert.deepEqual(run(5), run(5));
   assert.notDeepEqual(run(5), run(6));
-  assert.throws(() => layers.randomTranslation({ height: 1.5 }), /randomTranslation: height must be a fraction in \[0, 1\), got number 1.5/);
+  assert.throws(() => layers.randomTranslation({ height: 1.5 }), /randomTranslation: height must be a fraction in \[0, 1\), got 1.5/);
   assert.throws(() => sequential({ inputShape: [10], layers: [layers.randomTranslation({ height: 0.1 })] }), /randomTranslation needs images \[height, width, channels\], got \[10\]/);
 });

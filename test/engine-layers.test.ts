@@ -89,7 +89,7 @@ test('shape mismatches are caught when the model is built, naming the layer and 
   );
   assert.throws(() => sequential({ inputShape: [2, 2, 1], layers: [layers.conv2d({ filters: 1, kernelSize: 3 })] }), /conv2d_1.*\[2, 2, 1\]/);
   assert.throws(() => sequential({ inputShape: [4], layers: [layers.maxPool2d()] }), /layer 0 \(max_pool2d_1, MaxPool2D\) cannot take the model input, shape \[4\]: MaxPool2D expects input of shape \[height, width, channels\]/);
-  assert.throws(() => layers.dense({ units: 0 }), /units must be a positive integer, got number 0/);
+  assert.throws(() => layers.dense({ units: 0 }), /units must be a positive integer, got 0/);
   assert.throws(() => layers.dense({ units: 3, activation: 'rleu' }), /unknown activation "rleu"; did you mean "relu"/);
   assert.throws(() => layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' }), /padding must be "valid" or "same"/);
   assert.throws(() => layers.dropout({ rate: 1 }), /rate must be a number in \[0, 1\)/);

@@ -118,7 +118,7 @@ test('bad inputs give errors that say what to fix', async () => {
   await assert.rejects(model.fit(withInf, y), /x holds Infinity at sample 0/);
   await assert.rejects(model.fit(x, Float32Array.from(y)), /looks like class labels .* pass labels as an Int32Array/);
   await assert.rejects(model.fit(new Float32Array(0), new Int32Array(0)), /the dataset is empty/);
-  await assert.rejects(model.fit(x, y, { batchSize: 0 }), /batchSize must be a positive integer, got number 0/);
+  await assert.rejects(model.fit(x, y, { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
   await assert.rejects(model.fit(x, y, { batchSize: -3 }), /batchSize must be a positive integer/);
   await assert.rejects(model.fit(x, y, { epochs: 1.5 }), /epochs must be a positive integer/);
   await assert.rejects(model.fit(x.subarray(0, 19), y), /x has 19 values, not a multiple of 2/);

@@ -112,10 +112,10 @@ test('clipGradNorm scales gradients to the global norm and returns the norm befo
 
 test('optimizer options are validated with the argument, the rule and the value', () => {
   assert.throws(() => optimizers.sgd({ learningRate: -1 }), /sgd: learningRate must be a finite number > 0 or a schedule, got -1/);
-  assert.throws(() => optimizers.sgd({ momentum: 1.5 }), /sgd: momentum must be a number in \[0, 1\), got number 1.5/);
+  assert.throws(() => optimizers.sgd({ momentum: 1.5 }), /sgd: momentum must be a number in \[0, 1\), got 1.5/);
   assert.throws(() => optimizers.sgd({ nesterov: true }), /nesterov needs momentum > 0/);
   assert.throws(() => optimizers.adam({ beta2: 1 }), /adam: beta2 must be a number in \[0, 1\)/);
   assert.throws(() => optimizers.adamw({ weightDecay: -0.1 }), /adamw: weightDecay must be a number in \[0, Infinity\)/);
   assert.throws(() => optimizers.sgd().step(42 as never), /params must be an iterable/);
-  assert.throws(() => optimizers.schedules.stepDecay({ initialLearningRate: 0.1, stepSize: 0 }), /stepSize must be a positive integer, got number 0/);
+  assert.throws(() => optimizers.schedules.stepDecay({ initialLearningRate: 0.1, stepSize: 0 }), /stepSize must be a positive integer, got 0/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { layers, optimizers, sequential, spiral } from 'rectifier';
+import { monitor, layers, optimizers, sequential, spiral } from 'rectifier';
 import { runInspect } from '../src/cli/commands/inspect.js';
 import { formatAdvice, formatHealthTable } from '../src/cli/commands/monitor-print.js';
 
@@ -24,11 +24,12 @@ test('inspect command: reports a saved model on a dataset, as a table or JSON, a
     const data = spiral({ n: 600, seed: 0 });
     const model = sequential({ inputShape: [2], seed: 1, layers: [layers.dense({ units: 16, activation: 'relu' }), layers.dense({ units: 3 })] });
     model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmax_cross_entropy' });
-    const history = await model.fit(data.train.x, data.train.y, { epochs: 2, monitor: true });
+    const m = monitor();
+    await model.fit(data.train.x, data.train.y, { epochs: 2, callbacks: [m] });
     const file = join(dir, 'model.safetensors');
     model.save(file);
 
-    const table = formatHealthTable(history.monitor![1]!);
+    const table = formatHealthTable(m.epochs[1]!);
     assert.match(table, /^Epoch 2 health: gradient ratio first\/last /);
     assert.match(table, /dense_1 +relu +\d+\/16/);
     assert.match(table, /dense_2 +\(none\)/);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Rng, advise, explodingGradients, layers, optimizers, sequential, vanishingGradients, writeMonitorJsonl, type EpochHealth, type Finding,
+  Rng, advise, explodingGradients, jsonLines, layers, monitor, optimizers, sequential, vanishingGradients, type EpochHealth, type Finding,
   type Sequential,
 } from 'rectifier';
 
@@ -23,7 +23,7 @@ function deep(activation: string, kernelInitializer: Parameters<typeof layers.de
   return model;
 }
 
-test('fit with monitor records per-epoch statistics, and the JSONL file gets one line per epoch per layer as epochs end', async () => {
+test('the fit monitor records per-epoch statistics, and JSON lines appended at each epoch end give one line per epoch per layer', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rectifier-monitor-'));
   try {
     const model = sequential({ inputShape: [8], seed: 4, layers: [layers.dense({ units: 10, activation: 'relu' }), layers.dense({ units: 6, activation: 'tanh' }), layers.dense({ units: 2 })] });
@@ -35,15 +35,17 @@ test('fit with monitor records per-epoch statistics, and the JSONL file gets one
     model.compile({ optimizer: optimizers.sgd({ learningRate: 0.05 }), loss: 'softmax_cross_entropy' });
     const file = join(dir, 'monitor.jsonl');
     const seen: Array<{ epoch: number; lines: number; findings: Finding[] }> = [];
-    const history = await model.fit(X, Y, {
-      epochs: 3, batchSize: 32,
-      monitor: { every: 3, jsonl: file, onEpochEnd: (stats, findings) => void seen.push({ epoch: stats.epoch, lines: readFileSync(file, 'utf8').trim().split('\n').length, findings }) },
+    const m = monitor({
+      every: 3,
+      onEpochEnd: (stats, findings) => {
+        appendFileSync(file, jsonLines(stats));
+        seen.push({ epoch: stats.epoch, lines: readFileSync(file, 'utf8').trim().split('\n').length, findings });
+      },
     });
-    const monitor = history.monitor!;
-    assert.equal(monitor.length, 3);
-    // The file grows as each epoch ends, before the callback runs.
+    await model.fit(X, Y, { epochs: 3, batchSize: 32, callbacks: [m] });
+    assert.equal(m.epochs.length, 3);
     assert.deepEqual(seen.map((s) => [s.epoch, s.lines]), [[0, 3], [1, 6], [2, 9]]);
-    for (const [e, stats] of monitor.entries()) {
+    for (const [e, stats] of m.epochs.entries()) {
       assert.equal(stats.epoch, e);
       assert.equal(stats.steps, 8);
       assert.equal(stats.monitoredSteps, 3); // steps 0, 3 and 6
@@ -64,8 +66,9 @@ test('fit with monitor records per-epoch statistics, and the JSONL file gets one
       assert.equal(stats.learningRate, 0.05);
     }
     assert.equal(seen[2]!.findings.find((f) => f.rule === 'dead-units')?.layer, 'dense_1');
-    assert.equal(history.monitorInit!.length, 3);
-    assert.deepEqual(history.monitorInit![0]!.deadIndices, [3, 8]);
+    assert.equal(m.initial!.length, 3);
+    assert.deepEqual(m.initial![0]!.deadIndices, [3, 8]);
+    assert.equal(m.findings().find((f) => f.rule === 'dead-units')?.layer, 'dense_1');
 
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 3 * 3);
@@ -74,9 +77,7 @@ test('fit with monitor records per-epoch statistics, and the JSONL file gets one
     for (const key of ['deadFraction', 'sparsity', 'mean', 'std', 'weightGradNorm', 'activationGradNorm', 'updateRatio', 'maxAbsActivation', 'gradientRatio', 'loss']) {
       assert.equal(typeof lines[0]![key], 'number', key);
     }
-    const again = join(dir, 'again.jsonl');
-    writeMonitorJsonl(again, history);
-    assert.equal(readFileSync(again, 'utf8'), readFileSync(file, 'utf8'));
+    assert.equal(m.epochs.map(jsonLines).join(''), readFileSync(file, 'utf8'));
     model.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -85,18 +86,20 @@ test('fit with monitor records per-epoch statistics, and the JSONL file gets one
 
 test('a deep sigmoid network shows vanishing gradients (first/last < 1e-3) and a He-initialised relu network does not', async () => {
   const sigmoid = deep('sigmoid', 'glorot_uniform');
-  const hs = await sigmoid.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 2 } });
-  const ratioSigmoid = hs.monitor![0]!.gradientRatio!;
+  const ms = monitor({ every: 2 });
+  await sigmoid.fit(X, Y, { epochs: 1, batchSize: 32, callbacks: [ms] });
+  const ratioSigmoid = ms.epochs[0]!.gradientRatio!;
   assert.ok(ratioSigmoid < 1e-3, `sigmoid first/last gradient ratio ${ratioSigmoid}`);
-  const found = vanishingGradients.check({ epochs: hs.monitor! });
+  const found = vanishingGradients.check({ epochs: ms.epochs });
   assert.equal(found?.layer, 'dense_1');
   assert.match(found!.message, /Gradients vanish during epoch 1/);
 
   const relu = deep('relu', 'he_normal');
-  const hr = await relu.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 2 } });
-  const ratioRelu = hr.monitor![0]!.gradientRatio!;
+  const mr = monitor({ every: 2 });
+  await relu.fit(X, Y, { epochs: 1, batchSize: 32, callbacks: [mr] });
+  const ratioRelu = mr.epochs[0]!.gradientRatio!;
   assert.ok(ratioRelu > 1e-2, `relu first/last gradient ratio ${ratioRelu}`);
-  assert.equal(vanishingGradients.check({ epochs: hr.monitor! }), null);
+  assert.equal(vanishingGradients.check({ epochs: mr.epochs }), null);
   sigmoid.dispose();
   relu.dispose();
 });
@@ -105,25 +108,27 @@ test('exploding gradients: a deep relu network initialised too large triggers th
   // Each layer multiplies the signal by about gain/√2 ≈ 2.8, so gradient norms reach thousands;
   // a tiny learning rate keeps the loss finite while they are measured.
   const big = deep('relu', { id: 'he_normal', gain: 4 }, 8, 32, 1e-6);
-  const hb = await big.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 4 } });
-  const found = explodingGradients.check({ epochs: hb.monitor! });
-  assert.ok(found, `largest gradient norm ${Math.max(...hb.monitor![0]!.layers.map((l) => l.weightGradNorm ?? 0))}`);
+  const mb = monitor({ every: 4 });
+  await big.fit(X, Y, { epochs: 1, batchSize: 32, callbacks: [mb] });
+  const found = explodingGradients.check({ epochs: mb.epochs });
+  assert.ok(found, `largest gradient norm ${Math.max(...mb.epochs[0]!.layers.map((l) => l.weightGradNorm ?? 0))}`);
   assert.equal(found.severity, 'error');
   const fine = deep('relu', 'he_normal', 8, 32, 1e-6);
-  const hf = await fine.fit(X, Y, { epochs: 1, batchSize: 32, monitor: { every: 4 } });
-  assert.equal(explodingGradients.check({ epochs: hf.monitor! }), null);
+  const mf = monitor({ every: 4 });
+  await fine.fit(X, Y, { epochs: 1, batchSize: 32, callbacks: [mf] });
+  assert.equal(explodingGradients.check({ epochs: mf.epochs }), null);
   big.dispose();
   fine.dispose();
 });
 
-test('fit without monitor keeps no statistics, and bad monitor options are errors naming the option', async () => {
+test('bad monitor options are errors naming the option; the old fit({ monitor }) option says where the monitor went', async () => {
   const model = deep('relu', 'he_normal', 2, 4);
-  const plain = await model.fit(X, Y, { epochs: 1, batchSize: 64 });
-  assert.equal(plain.monitor, undefined);
-  await assert.rejects(model.fit(X, Y, { monitor: { every: 0 } }), /monitor\.every must be a positive integer.*got number 0/);
-  await assert.rejects(model.fit(X, Y, { monitor: { evry: 2 } as never }), /unknown monitor option "evry"/);
-  await assert.rejects(model.fit(X, Y, { monitor: 'yes' as never }), /monitor must be true, false or an object/);
-  assert.throws(() => writeMonitorJsonl('/tmp/x.jsonl', plain), /history must be the result of fit\(…, \{ monitor: true \}\)/);
+  assert.throws(() => monitor({ every: 0 }), /monitor: every must be a positive integer.*got 0/);
+  assert.throws(() => monitor({ evry: 2 } as never), /monitor: unknown option "evry"/);
+  assert.throws(() => monitor('yes' as never), /monitor: options must be an object/);
+  await assert.rejects(model.fit(X, Y, { monitor: true } as never), /callbacks: \[monitor\(/);
+  const idle = monitor();
+  assert.throws(() => idle.onStepBegin(0, 0), /not attached to a training run/);
   model.dispose();
 });
 
@@ -143,12 +148,13 @@ test('the learning rate of an epoch is the mean of the rates its updates used, n
   const rng = new Rng(2);
   const x = Float32Array.from({ length: 16 * 4 }, () => rng.normal());
   const y = Int32Array.from({ length: 16 }, (_, i) => i % 2);
-  const history = await model.fit(x, y, { epochs: 2, batchSize: 4, monitor: true });
+  const m = monitor();
+  await model.fit(x, y, { epochs: 2, batchSize: 4, callbacks: [m] });
   // 4 updates per epoch: steps 0–3, then 4–7, the last of which leaves the schedule at 0.
   const mean = (from: number) => [0, 1, 2, 3].reduce((s, i) => s + schedule.at(from + i), 0) / 4;
-  assert.ok(Math.abs(history.monitor![0]!.learningRate! - mean(0)) < 1e-12, `epoch 0: ${history.monitor![0]!.learningRate} vs ${mean(0)}`);
-  assert.ok(Math.abs(history.monitor![1]!.learningRate! - mean(4)) < 1e-12, `epoch 1: ${history.monitor![1]!.learningRate} vs ${mean(4)}`);
+  assert.ok(Math.abs(m.epochs[0]!.learningRate! - mean(0)) < 1e-12, `epoch 0: ${m.epochs[0]!.learningRate} vs ${mean(0)}`);
+  assert.ok(Math.abs(m.epochs[1]!.learningRate! - mean(4)) < 1e-12, `epoch 1: ${m.epochs[1]!.learningRate} vs ${mean(4)}`);
   assert.equal(model.optimizer!.currentLearningRate(), 0);
-  assert.ok(history.monitor![1]!.learningRate! > 0.005);
+  assert.ok(m.epochs[1]!.learningRate! > 0.005);
   model.dispose();
 });

@@ -2,17 +2,18 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ACTIVATIONS } from '../src/activations/table.js';
-import { resolveParams } from '../src/activations/registry.js';
-import { JsBackend, jsKernels } from '../src/backend/js.js';
-import type { ActivationCall, Backend, Kernels, Storage } from '../src/backend/types.js';
+import { resolveParams } from '../src/activations/lookup.js';
+import { JsBackend, JsKernels } from '../src/backend/js.js';
+import type { Backend, KernelActivation, Kernels, Storage } from '../src/backend/types.js';
+import { kernelOf } from './helpers/activations.js';
 import { WASM_FILE_URL, createWasmBackend, createWasmBackendSync } from '../src/wasm/index.js';
 import { bindActivationKernels } from '../src/wasm/backend.js';
-import { Rng } from '../src/tensor/random.js';
+import { Rng } from '../src/util/random.js';
 
 const backend = createWasmBackendSync();
-const call = (id: string, params: Record<string, number> = {}): ActivationCall => {
+const call = (id: string, params: Record<string, number> = {}): KernelActivation => {
   const spec = ACTIVATIONS.find((s) => s.id === id)!;
-  return { spec, params: resolveParams(spec, params) };
+  return kernelOf(spec, resolveParams(spec, params));
 };
 
 function filled(b: Backend, values: ArrayLike<number>): Storage {
@@ -71,14 +72,16 @@ function WebAssemblyExports(): Record<string, unknown> {
 }
 
 describe('wasm backend: kernels inherited from the JS backend', () => {
-  test('every kernel of jsKernels is a function on the wasm backend', () => {
-    for (const name of Object.keys(jsKernels) as Array<keyof Kernels>) {
+  test('every kernel of JsKernels is a function on the wasm backend', () => {
+    const names = Object.getOwnPropertyNames(JsKernels.prototype).filter((n) => n !== 'constructor') as Array<keyof Kernels>;
+    assert.ok(names.length >= 28, `JsKernels defines ${names.length} kernels`);
+    for (const name of names) {
       assert.equal(typeof backend[name], 'function', `${name} is missing`);
     }
   });
 
-  test('a kernel added to jsKernels later is available with no change to the wasm backend', () => {
-    const kernels = jsKernels as unknown as Record<string, unknown>;
+  test('a kernel added to JsKernels later is available with no change to the wasm backend', () => {
+    const kernels = JsKernels.prototype as unknown as Record<string, unknown>;
     const probe = (x: Storage) => x.f32().length;
     kernels.probeKernelForTest = probe;
     try {
@@ -97,7 +100,7 @@ describe('wasm backend: kernels inherited from the JS backend', () => {
     const custom = { ...base, id: 'double', f: (x: number) => 2 * x, df: () => 2 };
     const x = filled(backend, [1, -2, 3]);
     const out = backend.allocate(3, 'float32');
-    backend.unary({ spec: custom, params: {} }, x, out);
+    backend.unary(kernelOf(custom, {}), x, out);
     assert.deepEqual(Array.from(out.f32()), [2, -4, 6]);
   });
 });
@@ -112,7 +115,7 @@ describe('wasm backend: elementwise loop structure', () => {
 
   for (const spec of ACTIVATIONS) {
     test(`${spec.id}: every length gives the same values as the long array`, () => {
-      const c = { spec, params: resolveParams(spec) };
+      const c = kernelOf(spec);
       const x = filled(backend, long);
       const dy = filled(backend, grads);
       const y = backend.allocate(64, 'float32');
@@ -182,7 +185,7 @@ describe('wasm backend: kernel argument checks', () => {
   test('storage of another backend is refused by name', () => {
     const js = new JsBackend().allocate(4, 'float32');
     const out = backend.allocate(4, 'float32');
-    assert.throws(() => backend.unary(call('relu'), js, out), /unary: x must be storage allocated by this wasm backend, got JsStorage/);
+    assert.throws(() => backend.unary(call('relu'), js, out), /unary: x must be storage allocated by this wasm backend, got a JsStorage/);
   });
 
   test('mismatched lengths, int32 and released storage are refused', () => {
@@ -205,7 +208,7 @@ describe('wasm backend: kernel argument checks', () => {
   test('missing parameters are reported instead of read as garbage', () => {
     const x = backend.allocate(4, 'float32');
     const spec = ACTIVATIONS.find((s) => s.id === 'leaky_relu')!;
-    assert.throws(() => backend.unary({ spec, params: {} }, x, x), /leaky_relu needs parameter alpha as a number/);
+    assert.throws(() => backend.unary(kernelOf(spec, {}), x, x), /leaky_relu needs parameter alpha as a number/);
   });
 });
 

@@ -1,11 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACTIVATIONS } from '../src/activations/table.js';
-import { resolveParams } from '../src/activations/registry.js';
-import { matmulReference } from '../src/backend/js.js';
-import type { ActivationCall, MatmulShape, Storage } from '../src/backend/types.js';
+import { resolveParams } from '../src/activations/lookup.js';
+import { matmulReference } from '../src/backend/js-gemm.js';
+import type { KernelActivation, MatmulShape, Storage } from '../src/backend/types.js';
+import { kernelOf } from './helpers/activations.js';
 import { createWasmBackendSync } from '../src/wasm/index.js';
-import { Rng } from '../src/tensor/random.js';
+import { Rng } from '../src/util/random.js';
 
 const backend = createWasmBackendSync();
 const rng = new Rng(2024);
@@ -24,7 +25,7 @@ function randomStorage(n: number, scale = 1): Storage {
  */
 function check(
   a: Storage, b: Storage, out: Storage, before: Float32Array, shape: MatmulShape, bias: Storage | undefined,
-  act: ActivationCall | undefined, what: string,
+  act: KernelActivation | undefined, what: string,
 ): void {
   const { m, k, n, transposeA = false, transposeB = false, accumulate = false } = shape;
   const want = new Float32Array(before);
@@ -47,7 +48,7 @@ function check(
   }
 }
 
-function run(shape: MatmulShape, options: { bias?: boolean; act?: ActivationCall } = {}): void {
+function run(shape: MatmulShape, options: { bias?: boolean; act?: KernelActivation } = {}): void {
   const { m, k, n } = shape;
   const a = randomStorage(m * k);
   const b = randomStorage(k * n);
@@ -55,13 +56,13 @@ function run(shape: MatmulShape, options: { bias?: boolean; act?: ActivationCall
   const bias = options.bias ? randomStorage(n) : undefined;
   const before = out.f32().slice();
   backend.matmul(a, b, out, shape, { bias, activation: options.act });
-  check(a, b, out, before, shape, bias, options.act, `${JSON.stringify(shape)} bias=${!!bias} act=${options.act?.spec.id ?? 'none'}`);
+  check(a, b, out, before, shape, bias, options.act, `${JSON.stringify(shape)} bias=${!!bias} act=${options.act?.id ?? 'none'}`);
   for (const s of [a, b, out, ...(bias ? [bias] : [])]) backend.release(s);
 }
 
-const call = (id: string): ActivationCall => {
+const call = (id: string): KernelActivation => {
   const spec = ACTIVATIONS.find((s) => s.id === id)!;
-  return { spec, params: resolveParams(spec) };
+  return kernelOf(spec);
 };
 
 describe('wasm matmul against the float64 reference', () => {
@@ -100,7 +101,7 @@ describe('wasm matmul against the float64 reference', () => {
 
   for (const spec of ACTIVATIONS) {
     test(`epilogue ${spec.id}: bias and activation fused, equal to applying them after the product`, () => {
-      const act = { spec, params: resolveParams(spec) };
+      const act = kernelOf(spec);
       for (const [m, k, n] of [[13, 21, 19], [4, 8, 8]] as const) {
         for (const accumulate of [false, true]) {
           run({ m, k, n, accumulate }, { bias: true, act });
@@ -127,7 +128,7 @@ describe('wasm matmul against the float64 reference', () => {
 
   test('an activation that is not a table row is applied after the product', () => {
     const base = ACTIVATIONS.find((s) => s.id === 'linear')!;
-    const custom = { spec: { ...base, id: 'square', f: (x: number) => x * x }, params: {} };
+    const custom = kernelOf({ ...base, id: 'square', f: (x: number) => x * x }, {});
     run({ m: 7, k: 5, n: 11 }, { bias: true, act: custom });
   });
 });
@@ -147,49 +148,5 @@ describe('wasm matmul argument checks', () => {
       () => backend.matmul(a, b, out, { m: 2, k: 3, n: 2 }, { bias: backend.allocate(1, 'float32') }),
       /epilogue.bias must hold at least n = 2 = 2 values, got 1/,
     );
-  });
-});
-
-describe('relu backward fused into the GEMM packing', () => {
-  const relu = ACTIVATIONS.find((s) => s.id === 'relu')!;
-  const call: ActivationCall = { spec: relu, params: resolveParams(relu, {}) };
-  const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
-
-  test('gives the bits of unaryGradFromY followed by matmul, for dx = dz·Wᵀ and dW = xᵀ·dz (NaN, −0 and 0 in y)', () => {
-    const wasm = backend as unknown as import('../src/wasm/index.js').WasmBackend;
-    for (const [m, k, n] of [[128, 256, 784], [37, 19, 23], [4, 8, 8], [1, 3, 5]] as const) {
-      // dx [m×n] = dz [m×k] · Wᵀ, W [n×k]; dW [n×k] = xᵀ · dz with x [m×n]
-      const dy = randomStorage(m * k);
-      const y = randomStorage(m * k);
-      const yv = y.f32();
-      yv[0] = NaN;
-      if (yv.length > 2) yv[1] = -0, yv[2] = 0;
-      const w = randomStorage(n * k);
-      const x = randomStorage(m * n);
-      const dz = backend.allocate(m * k, 'float32');
-      backend.unaryGradFromY(call, y, dy, dz);
-      for (const [shape, a, b, masked] of [
-        [{ m, k, n, transposeB: true }, dy, w, 'a'],
-        [{ m: n, k: m, n: k, transposeA: true }, x, dy, 'b'],
-      ] as const) {
-        const size = shape.m * shape.n;
-        const want = backend.allocate(size, 'float32');
-        const got = backend.allocate(size, 'float32');
-        backend.matmul(masked === 'a' ? dz : a, masked === 'b' ? dz : b, want, shape);
-        wasm.matmulReluMasked(a, b, got, shape, masked, y);
-        assert.deepEqual(bitsOf(got.f32()), bitsOf(want.f32()), `${m}×${k}×${n}, masked ${masked}`);
-        backend.release(want);
-        backend.release(got);
-      }
-      [dy, y, w, x, dz].forEach((s) => backend.release(s));
-    }
-  });
-
-  test('refuses a transposed masked operand and a short y, naming them', () => {
-    const wasm = backend as unknown as import('../src/wasm/index.js').WasmBackend;
-    const a = randomStorage(12), b = randomStorage(12), out = backend.allocate(9, 'float32'), y = randomStorage(4);
-    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3, transposeA: true }, 'a', a), /the masked operand a must not be transposed/);
-    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3 }, 'b', y), /y must hold at least k·n = 4·3 = 12 values, got 4/);
-    assert.throws(() => wasm.matmulReluMasked(a, b, out, { m: 3, k: 4, n: 3 }, 'c' as never, y), /masked must be 'a' or 'b', got "c"/);
   });
 });

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsKernels } from '../src/backend/js.js';
+import { JsKernels } from '../src/backend/js.js';
+
+const jsKernels = new JsKernels();
 import type { Storage } from '../src/backend/types.js';
 import { createWasmBackendSync } from '../src/wasm/index.js';
-import { Rng } from '../src/tensor/random.js';
+import { Rng } from '../src/util/random.js';
 
 const wasm = createWasmBackendSync();
 const rng = new Rng(9);

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // A child process, since the relaxed-SIMD flag of Node 20 must be given at start-up.
 const PROBE = `
 const { createWasmBackendSync } = await import('./src/wasm/index.ts');
-const { matmulReference } = await import('./src/backend/js.ts');
+const { matmulReference } = await import('./src/backend/js-gemm.ts');
 const be = createWasmBackendSync({ relaxedSimd: true, threads: 1 });
 const m = 67, k = 300, n = 45;
 const a = be.allocate(m * k, 'float32'), b = be.allocate(k * n, 'float32'), c = be.allocate(m * n, 'float32');

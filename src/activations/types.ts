@@ -1,6 +1,6 @@
 /**
  * The shape of one row of the activation table. Everything else — kernels, tests, docs, CLI choices,
- * the playground menu — is driven by these rows (DESIGN.md, principle 1).
+ * ONNX export, the playground menu — is driven by these rows: the table is the only list of activations.
  */
 
 /** A named numeric parameter of an activation, with its default and the rule it must obey. */
@@ -36,6 +36,29 @@ export interface FlatRegions {
 
 export type InitName = 'he' | 'glorot' | 'lecun';
 
+/**
+ * What a row's ONNX form writes through: the ONNX exporter (src/onnx) implements it. Kept here, with the
+ * rows, so that the table alone says how each activation is written and nothing switches on ids.
+ */
+/** An ONNX attribute value: a number is a FLOAT, a string a STRING; integers are tagged. */
+export type OnnxAttribute = number | string | { readonly int: number } | { readonly ints: readonly number[] };
+
+export interface OnnxEmitter {
+  /** The default-domain opset being written: forms pick the newest operator that opset has. */
+  readonly opset: number;
+  /** Adds a node; returns the name of its (single) output. */
+  node(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>): string;
+  /** A float32 scalar constant; returns its name. */
+  scalar(value: number): string;
+}
+
+/** How a row is written in ONNX: a one-line description (docs, `rectifier activations`) and the writer. */
+export interface OnnxForm {
+  readonly description: string;
+  /** Writes f(x) for the tensor named `x` and returns the output's name. Exact: the same function, not an approximation. */
+  readonly write: (emit: OnnxEmitter, x: string, params: ParamValues) => string;
+}
+
 export interface ActivationSpec {
   /** snake_case id as in Keras/TF.js strings. */
   readonly id: string;
@@ -57,8 +80,8 @@ export interface ActivationSpec {
   readonly kinks: readonly Kink[];
   /** Random in training (rrelu): the forward draws per-element slopes and the backward reuses them. */
   readonly stochastic?: { readonly lower: string; readonly upper: string };
-  /** The ONNX operator that computes it, or how it is composed. */
-  readonly onnx: string;
+  /** The ONNX operator that computes it, or the exact subgraph it is composed of. */
+  readonly onnx: OnnxForm;
   /** Gain for initialisation, as torch.nn.init.calculate_gain where it defines one. */
   readonly gain: (p: ParamValues) => number;
   readonly defaultInit: InitName;

@@ -8,7 +8,8 @@
  * intermediates (~1e-7 relative); with the default h = 1e-3 that is ~1e-4 of |f| in the difference
  * quotient, which the default tolerances (atol 1e-3, rtol 1e-2) absorb. Choose inputs away from kinks.
  */
-import { Tensor, describe, tidy } from '../tensor/tensor.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import { gradOf, noGrad, requireGrad, requiresGrad, zeroGrad } from './tape.js';
 
 export interface GradcheckOptions {

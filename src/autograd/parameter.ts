@@ -3,7 +3,8 @@
  * in saved files, whether it trains, and whether weight decay applies (PReLU slopes, biases and
  * batch-norm scales are usually exempt: decaying a slope towards 0 turns PReLU back into ReLU).
  */
-import { Tensor, describe, keep } from '../tensor/tensor.js';
+import { Tensor, keep } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import { gradOf, requireGrad } from './tape.js';
 
 export interface ParameterOptions {

@@ -1,13 +1,15 @@
 /**
  * The tape: every op that sees an input requiring a gradient records a node (its inputs and a backward
- * rule, written next to the forward in src/tensor/ops.ts). `backward(loss)` walks the nodes reachable
+ * rule, written next to the forward in src/ops). `backward(loss)` walks the nodes reachable
  * from `loss` in reverse topological order, as micrograd does, so no global list grows between steps.
  *
  * Ownership: gradients of leaves (parameters) are accumulated in place (`+=`, PyTorch semantics) and are
  * taken out of tidy scopes, so they survive the step that produced them; `zeroGrad` disposes them. Every
  * other gradient is an intermediate and is disposed as soon as its node has run.
  */
-import { Tensor, describe, empty, keep } from '../tensor/tensor.js';
+import { empty } from '../tensor/create.js';
+import { Tensor, installGradientTape, keep } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 
 /** A backward rule: given dL/d(output), returns dL/d(input) for each input (null where none is needed). */
 export type BackwardRule = (dy: Tensor) => ReadonlyArray<Tensor | null>;
@@ -238,41 +240,5 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   }
 }
 
-// `loss.backward()`, `w.grad`, `w.requiresGrad` as PyTorch users write them; the state lives in the
-// WeakMaps above, so tensors made before autograd loaded behave the same.
-declare module '../tensor/tensor.js' {
-  interface Tensor {
-    /** Backpropagates from this tensor (a scalar loss, or pass dL/dthis). */
-    backward(gradient?: Tensor): void;
-    /** The accumulated gradient of a leaf, or null. */
-    readonly grad: Tensor | null;
-    /** Leaves: settable; op outputs: true when the op was recorded. */
-    requiresGrad: boolean;
-  }
-}
-
-Object.defineProperties(Tensor.prototype, {
-  backward: {
-    value: function (this: Tensor, gradient?: Tensor) {
-      backward(this, gradient);
-    },
-    writable: true,
-    configurable: true,
-  },
-  grad: {
-    get(this: Tensor) {
-      return gradOf(this);
-    },
-    configurable: true,
-  },
-  requiresGrad: {
-    get(this: Tensor) {
-      return requiresGrad(this);
-    },
-    set(this: Tensor, on: boolean) {
-      if (typeof on !== 'boolean') throw new TypeError(`requiresGrad must be a boolean, got ${describe(on)}`);
-      requireGrad(this, on);
-    },
-    configurable: true,
-  },
-});
+// `loss.backward()`, `w.grad` and `w.requiresGrad`, members of Tensor, run on this tape.
+installGradientTape({ backward, gradOf, requiresGrad, requireGrad });

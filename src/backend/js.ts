@@ -1,20 +1,17 @@
 /**
  * The JS reference backend: plain loops over typed arrays, scalar math in float64 from the activation
  * table. It is the definition the WebAssembly kernels are tested against, and the fallback for any kernel
- * a faster backend does not override. Its kernels only touch `f32()`/`i32()` views, so they run as they
- * are on WebAssembly memory too.
+ * a faster backend does not override: `WasmBackend extends JsKernels`. Its kernels only touch
+ * `f32()`/`i32()` views, so they run as they are on WebAssembly memory too.
  */
-import type { ActivationCall, Backend, DType, Kernels, MatmulEpilogue, MatmulShape, Storage } from './types.js';
-import {
-  avgPool2dBackward,
-  avgPool2dForward,
-  conv2dBackwardFilter,
-  conv2dBackwardInput,
-  conv2dForward,
-  maxPool2dBackward,
-  maxPool2dForward,
-} from './conv.js';
-import type { MathOp } from './types.js';
+import { describe } from '../util/describe.js';
+import type { Conv2dGeometry, Pool2dGeometry } from './geometry.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from './js-conv.js';
+import { matmulReference } from './js-gemm.js';
+import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './js-pool.js';
+import type {
+  AdamStepOptions, Backend, BinaryOp, DType, KernelActivation, Kernels, MatmulEpilogue, MatmulShape, MathOp, SgdStepOptions, Storage,
+} from './types.js';
 
 class JsStorage implements Storage {
   readonly ptr = 0;
@@ -51,17 +48,17 @@ const MATH: Record<MathOp, (v: number) => number> = {
   reciprocal: (v) => 1 / v,
 };
 
-/** Kernels over typed-array views, shared by every backend as the fallback. */
-export const jsKernels: Kernels = {
-  unary({ spec, params }, x, out) {
-    const f = spec.f;
+/** Kernels over typed-array views: the definition, and every backend's fallback (by inheritance). */
+export class JsKernels implements Kernels {
+  unary(act: KernelActivation, x: Storage, out: Storage): void {
+    const { f, params } = act;
     const a = x.f32();
     const o = out.f32();
     for (let i = 0; i < a.length; i++) o[i] = f(a[i]!, params);
-  },
+  }
 
-  unaryGrad({ spec, params }, x, dy, dx) {
-    const df = spec.df;
+  unaryGrad(act: KernelActivation, x: Storage, dy: Storage, dx: Storage): void {
+    const { df, params } = act;
     const a = x.f32();
     const g = dy.f32();
     const o = dx.f32();
@@ -69,11 +66,11 @@ export const jsKernels: Kernels = {
       const d = df(a[i]!, params);
       o[i] = d === 0 ? 0 : g[i]! * d;
     }
-  },
+  }
 
-  unaryGradFromY({ spec, params }, y, dy, dx) {
-    const dfy = spec.dfFromY;
-    if (!dfy) throw new Error(`unaryGradFromY: ${spec.id} needs its input for the backward pass, not its output`);
+  unaryGradFromY(act: KernelActivation, y: Storage, dy: Storage, dx: Storage): void {
+    const { dfFromY: dfy, params } = act;
+    if (!dfy) throw new Error(`unaryGradFromY: ${act.id} needs its input for the backward pass, not its output`);
     const a = y.f32();
     const g = dy.f32();
     const o = dx.f32();
@@ -81,9 +78,9 @@ export const jsKernels: Kernels = {
       const d = dfy(a[i]!, params);
       o[i] = d === 0 ? 0 : g[i]! * d;
     }
-  },
+  }
 
-  prelu(x, slopes, channels, out) {
+  prelu(x: Storage, slopes: Storage, channels: number, out: Storage): void {
     const a = x.f32();
     const s = slopes.f32();
     const o = out.f32();
@@ -91,9 +88,9 @@ export const jsKernels: Kernels = {
       const v = a[i]!;
       o[i] = v > 0 ? v : v * s[i % channels]!;
     }
-  },
+  }
 
-  preluGrad(x, slopes, channels, dy, dx, dSlopes) {
+  preluGrad(x: Storage, slopes: Storage, channels: number, dy: Storage, dx: Storage, dSlopes?: Storage): void {
     const a = x.f32();
     const s = slopes.f32();
     const g = dy.f32();
@@ -109,13 +106,13 @@ export const jsKernels: Kernels = {
         if (ds) ds[c]! += g[i]! * v;
       }
     }
-  },
+  }
 
-  matmul(a, b, out, shape, epilogue) {
+  matmul(a: Storage, b: Storage, out: Storage, shape: MatmulShape, epilogue?: MatmulEpilogue): void {
     matmulReference(a.f32(), b.f32(), out.f32(), shape, epilogue);
-  },
+  }
 
-  binary(op, a, b, out) {
+  binary(op: BinaryOp, a: Storage, b: Storage, out: Storage): void {
     const x = a.f32();
     const y = b.f32();
     const o = out.f32();
@@ -136,23 +133,23 @@ export const jsKernels: Kernels = {
       const v = y[i % lb]!;
       o[i] = op === 'add' ? u + v : op === 'sub' ? u - v : op === 'mul' ? u * v : u / v;
     }
-  },
+  }
 
-  affine(x, scale, shift, out, accumulate = false) {
+  affine(x: Storage, scale: number, shift: number, out: Storage, accumulate = false): void {
     const a = x.f32();
     const o = out.f32();
     if (accumulate) for (let i = 0; i < a.length; i++) o[i]! += a[i]! * scale + shift;
     else for (let i = 0; i < a.length; i++) o[i] = a[i]! * scale + shift;
-  },
+  }
 
-  math(op, x, out) {
+  math(op: MathOp, x: Storage, out: Storage): void {
     const a = x.f32();
     const o = out.f32();
     const f = MATH[op];
     for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
-  },
+  }
 
-  sumAxis(x, out, outer, n, inner, accumulate = false) {
+  sumAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, accumulate = false): void {
     const a = x.f32();
     const o = out.f32();
     const acc = new Float64Array(inner);
@@ -165,9 +162,9 @@ export const jsKernels: Kernels = {
       const ob = p * inner;
       for (let i = 0; i < inner; i++) o[ob + i] = (accumulate ? o[ob + i]! : 0) + acc[i]!;
     }
-  },
+  }
 
-  broadcastAxis(x, out, outer, n, inner, scale, accumulate = false) {
+  broadcastAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, scale: number, accumulate = false): void {
     const a = x.f32();
     const o = out.f32();
     for (let p = 0; p < outer; p++) {
@@ -178,16 +175,16 @@ export const jsKernels: Kernels = {
         else for (let i = 0; i < inner; i++) o[base + i] = a[src + i]! * scale;
       }
     }
-  },
+  }
 
-  sumSquares(x) {
+  sumSquares(x: Storage): number {
     const a = x.f32();
     let s = 0;
     for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
     return s;
-  },
+  }
 
-  squaredDistance(a, b) {
+  squaredDistance(a: Storage, b: Storage): number {
     const u = a.f32();
     const v = b.f32();
     if (u.length !== v.length) throw new RangeError(`squaredDistance: a and b must have one length, got ${u.length} and ${v.length}`);
@@ -197,9 +194,9 @@ export const jsKernels: Kernels = {
       s += d * d;
     }
     return s;
-  },
+  }
 
-  absMax(x) {
+  absMax(x: Storage): number {
     const a = x.f32();
     let m = 0;
     for (let i = 0; i < a.length; i++) {
@@ -208,14 +205,14 @@ export const jsKernels: Kernels = {
       if (v > m) m = v;
     }
     return m;
-  },
+  }
 
-  copyRange(src, srcOffset, dst, dstOffset, length) {
+  copyRange(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, length: number): void {
     if (src.dtype === 'int32') dst.i32().set(src.i32().subarray(srcOffset, srcOffset + length), dstOffset);
     else dst.f32().set(src.f32().subarray(srcOffset, srcOffset + length), dstOffset);
-  },
+  }
 
-  softmaxCrossEntropy(logits, targets, rows, classes, losses, probs) {
+  softmaxCrossEntropy(logits: Storage, targets: Storage, rows: number, classes: number, losses: Storage, probs: Storage): void {
     const z = logits.f32();
     const l = losses.f32();
     const p = probs.f32();
@@ -234,9 +231,9 @@ export const jsKernels: Kernels = {
       l[r] = loss;
       for (let c = 0; c < classes; c++) p[base + c] = Math.exp(z[base + c]! - logSum);
     }
-  },
+  }
 
-  softmaxCrossEntropyGrad(probs, targets, rows, classes, dLoss, dx) {
+  softmaxCrossEntropyGrad(probs: Storage, targets: Storage, rows: number, classes: number, dLoss: Storage, dx: Storage): void {
     const p = probs.f32();
     const g = dLoss.f32();
     const o = dx.f32();
@@ -250,9 +247,9 @@ export const jsKernels: Kernels = {
         o[base + c] = (p[base + c]! - t) * d;
       }
     }
-  },
+  }
 
-  sigmoidCrossEntropy(logits, targets, losses) {
+  sigmoidCrossEntropy(logits: Storage, targets: Storage, losses: Storage): void {
     const x = logits.f32();
     const z = targets.f32();
     const l = losses.f32();
@@ -260,9 +257,9 @@ export const jsKernels: Kernels = {
       const v = x[i]!;
       l[i] = Math.max(v, 0) - v * z[i]! + Math.log1p(Math.exp(-Math.abs(v)));
     }
-  },
+  }
 
-  sigmoidCrossEntropyGrad(logits, targets, dLoss, dx) {
+  sigmoidCrossEntropyGrad(logits: Storage, targets: Storage, dLoss: Storage, dx: Storage): void {
     const x = logits.f32();
     const z = targets.f32();
     const g = dLoss.f32();
@@ -272,9 +269,9 @@ export const jsKernels: Kernels = {
       const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
       o[i] = (s - z[i]!) * g[i]!;
     }
-  },
+  }
 
-  sgdStep(param, grad, velocity, { lr, momentum, nesterov, weightDecay }) {
+  sgdStep(param: Storage, grad: Storage, velocity: Storage | undefined, { lr, momentum, nesterov, weightDecay }: SgdStepOptions): void {
     const p = param.f32();
     const g = grad.f32();
     const v = velocity?.f32();
@@ -288,9 +285,9 @@ export const jsKernels: Kernels = {
       }
       p[i] = p[i]! - lr * d;
     }
-  },
+  }
 
-  adamStep(param, grad, m, v, { lr, beta1, beta2, eps, weightDecay, decoupled, step }) {
+  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, { lr, beta1, beta2, eps, weightDecay, decoupled, step }: AdamStepOptions): void {
     const p = param.f32();
     const g = grad.f32();
     const ms = m.f32();
@@ -308,75 +305,43 @@ export const jsKernels: Kernels = {
       vs[i] = vi;
       p[i] = w - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
     }
-  },
+  }
 
-  conv2d(x, filter, out, g, bias, activation) {
+  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: KernelActivation): void {
     conv2dForward(x.f32(), filter.f32(), out.f32(), g, bias?.f32());
-    if (activation && activation.spec.id !== 'linear') this.unary(activation, out, out);
-  },
+    if (activation && activation.id !== 'linear') this.unary(activation, out, out);
+  }
 
-  conv2dBackwardInput(dy, filter, dx, g) {
+  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void {
     conv2dBackwardInput(dy.f32(), filter.f32(), dx.f32(), g);
-  },
+  }
 
-  conv2dBackwardFilter(x, dy, dFilter, g, accumulate = false) {
+  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate = false): void {
     conv2dBackwardFilter(x.f32(), dy.f32(), dFilter.f32(), g, accumulate);
-  },
+  }
 
-  maxPool2d(x, out, g, argmax) {
+  maxPool2d(x: Storage, out: Storage, g: Pool2dGeometry, argmax: Storage): void {
     maxPool2dForward(x.f32(), out.f32(), g, argmax.i32());
-  },
+  }
 
-  maxPool2dBackward(dy, argmax, dx) {
+  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, _g?: Pool2dGeometry): void {
     maxPool2dBackward(dy.f32(), argmax.i32(), dx.f32());
-  },
+  }
 
-  avgPool2d(x, out, g) {
+  avgPool2d(x: Storage, out: Storage, g: Pool2dGeometry): void {
     avgPool2dForward(x.f32(), out.f32(), g);
-  },
+  }
 
-  avgPool2dBackward(dy, dx, g) {
+  avgPool2dBackward(dy: Storage, dx: Storage, g: Pool2dGeometry): void {
     avgPool2dBackward(dy.f32(), dx.f32(), g);
-  },
-};
-
-/**
- * out = act(op(A)·op(B) + bias) in float32 storage with float64 accumulation per output row. Loop order
- * i-p-j keeps the inner loop on contiguous rows of B and out for the common (untransposed B) case.
- */
-export function matmulReference(
-  A: Float32Array,
-  B: Float32Array,
-  out: Float32Array,
-  { m, k, n, transposeA = false, transposeB = false, accumulate = false }: MatmulShape,
-  epilogue?: MatmulEpilogue,
-): void {
-  const row = new Float64Array(n);
-  const bias = epilogue?.bias?.f32();
-  const act = epilogue?.activation;
-  for (let i = 0; i < m; i++) {
-    row.fill(0);
-    for (let p = 0; p < k; p++) {
-      // no skipping of zero terms: 0·NaN must stay NaN, as in any BLAS
-      const av = transposeA ? A[p * m + i]! : A[i * k + p]!;
-      if (transposeB) {
-        for (let j = 0; j < n; j++) row[j]! += av * B[j * k + p]!;
-      } else {
-        const off = p * n;
-        for (let j = 0; j < n; j++) row[j]! += av * B[off + j]!;
-      }
-    }
-    const o = i * n;
-    for (let j = 0; j < n; j++) {
-      let v = row[j]! + (accumulate ? out[o + j]! : 0) + (bias ? bias[j]! : 0);
-      if (act) v = act.spec.f(v, act.params);
-      out[o + j] = v;
-    }
   }
 }
 
-export class JsBackend implements Backend {
+/** The JS reference backend: the kernels above on plain typed arrays, on one thread. */
+export class JsBackend extends JsKernels implements Backend {
   readonly name = 'js' as const;
+  readonly threads = 1;
+  readonly maxThreads = 1;
   private blocks = 0;
   private bytes = 0;
 
@@ -385,39 +350,17 @@ export class JsBackend implements Backend {
     this.bytes += length * 4;
     return new JsStorage(dtype === 'float32' ? new Float32Array(length) : new Int32Array(length));
   }
+
   release(storage: Storage): void {
     this.blocks--;
     this.bytes -= storage.length * 4;
   }
-  memory() {
+
+  memory(): { blocks: number; bytes: number; reservedBytes: number } {
     return { blocks: this.blocks, bytes: this.bytes, reservedBytes: this.bytes };
   }
-  unary = jsKernels.unary;
-  unaryGrad = jsKernels.unaryGrad;
-  unaryGradFromY = jsKernels.unaryGradFromY;
-  prelu = jsKernels.prelu;
-  preluGrad = jsKernels.preluGrad;
-  matmul = jsKernels.matmul;
-  binary = jsKernels.binary;
-  affine = jsKernels.affine;
-  math = jsKernels.math;
-  sumAxis = jsKernels.sumAxis;
-  broadcastAxis = jsKernels.broadcastAxis;
-  sumSquares = jsKernels.sumSquares;
-  squaredDistance = jsKernels.squaredDistance;
-  absMax = jsKernels.absMax;
-  copyRange = jsKernels.copyRange;
-  softmaxCrossEntropy = jsKernels.softmaxCrossEntropy;
-  softmaxCrossEntropyGrad = jsKernels.softmaxCrossEntropyGrad;
-  sigmoidCrossEntropy = jsKernels.sigmoidCrossEntropy;
-  sigmoidCrossEntropyGrad = jsKernels.sigmoidCrossEntropyGrad;
-  sgdStep = jsKernels.sgdStep;
-  adamStep = jsKernels.adamStep;
-  conv2d = jsKernels.conv2d;
-  conv2dBackwardInput = jsKernels.conv2dBackwardInput;
-  conv2dBackwardFilter = jsKernels.conv2dBackwardFilter;
-  maxPool2d = jsKernels.maxPool2d;
-  maxPool2dBackward = jsKernels.maxPool2dBackward;
-  avgPool2d = jsKernels.avgPool2d;
-  avgPool2dBackward = jsKernels.avgPool2dBackward;
+
+  setThreads(n: number): void {
+    if (n !== 1) throw new RangeError(`setThreads: the js backend runs on one thread; n must be 1, got ${describe(n)}`);
+  }
 }

@@ -1,12 +1,11 @@
 /**
- * The kernel interface every backend implements (DESIGN.md, principle 2). The JS backend implements all
- * of it; the WebAssembly backend overrides what it makes faster and falls back to the JS kernels, which
- * run unchanged on views of WebAssembly memory, for the rest. One conformance suite runs against both.
+ * The kernel interface every backend implements. The JS backend (`JsKernels`) implements all of it; the
+ * WebAssembly backend extends it and overrides what it makes faster, falling back for the rest to the JS
+ * kernels, which run unchanged on views of WebAssembly memory. One conformance suite runs against both.
  */
-import type { ActivationSpec, ParamValues } from '../activations/types.js';
-import type { Conv2dGeometry, Pool2dGeometry } from './conv.js';
+import type { Conv2dGeometry, Pool2dGeometry } from './geometry.js';
 
-export type { Conv2dGeometry, Pool2dGeometry } from './conv.js';
+export type { Conv2dGeometry, Pool2dGeometry } from './geometry.js';
 
 export type DType = 'float32' | 'int32';
 export type BackendName = 'js' | 'wasm';
@@ -24,10 +23,21 @@ export interface Storage {
   i32(): Int32Array;
 }
 
-/** An activation from the table with its resolved parameters, as the kernels receive it. */
-export interface ActivationCall {
-  readonly spec: ActivationSpec;
-  readonly params: ParamValues;
+/**
+ * What a kernel needs to know of an activation: its id (a compiled backend looks its kernels up by it),
+ * its parameter values, and the float64 rule the reference kernels evaluate. A row of the activation table
+ * with its parameters resolved satisfies it (the `Activation` executor in src/ops is one).
+ */
+export interface KernelActivation {
+  readonly id: string;
+  /** Parameter values by name, every parameter of the row present. */
+  readonly params: Readonly<Record<string, number>>;
+  /** f(x) in float64. */
+  readonly f: (x: number, params: Readonly<Record<string, number>>) => number;
+  /** f'(x) in float64, with the table's value at the kinks. */
+  readonly df: (x: number, params: Readonly<Record<string, number>>) => number;
+  /** f' as a function of y = f(x), for the activations whose derivative the output determines. */
+  readonly dfFromY?: (y: number, params: Readonly<Record<string, number>>) => number;
 }
 
 export interface MatmulShape {
@@ -44,7 +54,7 @@ export interface MatmulShape {
 /** Fused epilogue of a matmul: out = act(a·b + bias), bias broadcast along rows (length n). */
 export interface MatmulEpilogue {
   readonly bias?: Storage;
-  readonly activation?: ActivationCall;
+  readonly activation?: KernelActivation;
 }
 
 /** Elementwise binary operations of the `binary` kernel. */
@@ -72,14 +82,14 @@ export interface AdamStepOptions {
 
 export interface Kernels {
   /** out[i] = f(x[i]). `out` may be `x` (in place). */
-  unary(act: ActivationCall, x: Storage, out: Storage): void;
+  unary(act: KernelActivation, x: Storage, out: Storage): void;
   /**
    * dx[i] = dy[i]·f'(x[i]), except that where f'(x[i]) is exactly 0 the result is exactly 0 whatever
    * dy holds (PyTorch's threshold_backward behaviour, which a select-based SIMD kernel gives for free).
    */
-  unaryGrad(act: ActivationCall, x: Storage, dy: Storage, dx: Storage): void;
+  unaryGrad(act: KernelActivation, x: Storage, dy: Storage, dx: Storage): void;
   /** The same from the forward's output, for specs whose backwardFrom is 'y' (relu: dy·[y > 0]). */
-  unaryGradFromY(act: ActivationCall, y: Storage, dy: Storage, dx: Storage): void;
+  unaryGradFromY(act: KernelActivation, y: Storage, dy: Storage, dx: Storage): void;
   /**
    * Leaky ReLU with a slope per channel (channels-last: channel = i % channels): PReLU layers, and
    * RReLU in training, where every element has its own random slope (channels = length).
@@ -89,7 +99,7 @@ export interface Kernels {
   preluGrad(x: Storage, slopes: Storage, channels: number, dy: Storage, dx: Storage, dSlopes?: Storage): void;
   matmul(a: Storage, b: Storage, out: Storage, shape: MatmulShape, epilogue?: MatmulEpilogue): void;
 
-  // Training-engine kernels (src/tensor/ops.ts builds tensor ops with autograd on these).
+  // Training-engine kernels (src/ops builds the differentiable ops on these).
 
   /**
    * out[i] = a[i % a.length] op b[i % b.length], for out.length = max(a.length, b.length): equal sizes,
@@ -127,12 +137,11 @@ export interface Kernels {
   sgdStep(param: Storage, grad: Storage, velocity: Storage | undefined, options: SgdStepOptions): void;
   /** One Adam/AdamW update in place, with bias correction for step `step` (1-based). */
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, options: AdamStepOptions): void;
-  /** NHWC convolution with an HWIO filter: out[n, oy, ox, co] (+ bias[co]); geometry from conv2dGeometry(). */
   /**
    * out = act(conv(x, filter) + bias). The activation is optional; a backend may fuse it into the
    * convolution's epilogue (the wasm backend does for relu) or apply it after.
    */
-  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: ActivationCall): void;
+  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: KernelActivation): void;
   /** dx of Σ dy·conv2d(x, filter), overwriting dx. */
   conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void;
   /** dFilter of Σ dy·conv2d(x, filter), overwriting dFilter, or adding to it with accumulate. */
@@ -152,6 +161,15 @@ export interface Kernels {
 
 export interface Backend extends Kernels {
   readonly name: BackendName;
+  /** Threads large kernel calls are split over (1 on a backend without threads). */
+  readonly threads: number;
+  /** The most threads `setThreads` accepts (1 on a backend without threads). */
+  readonly maxThreads: number;
+  /**
+   * Sets the threads large kernel calls are split over, 1 … maxThreads. Results have the same bits on
+   * any count: each output element is computed by one thread, in an order the split does not change.
+   */
+  setThreads(n: number): void;
   allocate(length: number, dtype: DType): Storage;
   release(storage: Storage): void;
   /** Bytes and blocks currently allocated by this backend (for leak tests and `memory()`). */

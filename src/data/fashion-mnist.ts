@@ -20,7 +20,7 @@ import type { CacheRecord } from './cache.js';
 import type { Split } from './dataset.js';
 import { loadImageSet, type ImageLoadOptions, type ImageSetSpec } from './images.js';
 import { interleaveClasses, shuffleInPlace } from './sampling.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 
 export const FASHION_MNIST_CLASSES = Object.freeze([
   'T-shirt/top',

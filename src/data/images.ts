@@ -7,7 +7,7 @@ import path from 'node:path';
 import { booleanValue, fail, optionsObject } from './check.js';
 import { cacheDir, cacheFileName, fnv1a, readCache, writeCache, type CacheRecord } from './cache.js';
 import { makeDataset, type Split } from './dataset.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 
 export interface ImageLoadOptions {
   /** Directory of the binary cache; default cacheDir(). */

@@ -6,7 +6,7 @@
 //   - Helpers: subset/take/gather views and copies, seeded shuffles and splits, allocation-free
 //     mini-batches, one-hot targets.
 // The loaders, csv and cache modules import Node built-ins; dataset, sampling and synthetic do
-// not, so a browser build can import those modules directly. Seeds go through tensor/random's Rng.
+// not, so a browser build can import those modules directly. Seeds go through util/'s Rng.
 
 export type { Dataset, DatasetInit, Split } from './dataset.js';
 export { classCounts, createDataset, flatten, flattenShape, gather, oneHot, subset, take } from './dataset.js';

@@ -18,7 +18,7 @@ import type { CacheRecord } from './cache.js';
 import type { Split } from './dataset.js';
 import { loadImageSet, type ImageLoadOptions, type ImageSetSpec } from './images.js';
 import { interleaveClasses, largestRemainder, shuffleInPlace } from './sampling.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 
 export const MNIST_CLASSES = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const);
 

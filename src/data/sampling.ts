@@ -1,6 +1,6 @@
 import { booleanValue, fail, openFraction, optionsObject, positiveInt, seedValue } from './check.js';
 import { assertDataset, flattenShape, gather, type Dataset, type Split } from './dataset.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 
 function toRng(fn: string, name: string, seed: number | Rng): Rng {
   if (seed instanceof Rng) return seed;

@@ -5,7 +5,7 @@
 import { finiteAtLeast, intInRange, optionsObject, positiveFinite, positiveInt, seedValue, openFraction } from './check.js';
 import { makeDataset, type Split } from './dataset.js';
 import { trainTestSplit } from './sampling.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 
 export interface SyntheticOptions {
   /** Total number of points, train and test together, spread evenly over the classes. Default 1000. */

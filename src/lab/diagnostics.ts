@@ -1,10 +1,9 @@
 /**
  * The lab reads dead units, sparsity and activation statistics through src/monitors, the project's one
- * implementation of them, so a number in the report means the same as in `inspect` output. Importing the
- * monitors also installs what `fit({ monitor })` needs.
+ * implementation of them, so a number in the report means the same as in `inspect` output.
  */
 import { inspect, type EpochHealth, type LayerHealth, type LayerReport } from '../monitors/index.js';
-import type { History, Sequential } from '../nn/model.js';
+import type { Sequential } from '../nn/index.js';
 
 export type { EpochHealth, LayerHealth, LayerReport };
 
@@ -14,12 +13,6 @@ export type { EpochHealth, LayerHealth, LayerReport };
  */
 export function hiddenLayerReports(model: Sequential, x: Float32Array, options: { range?: readonly [number, number]; bins?: number } = {}): LayerReport[] {
   return inspect(model, x, { batchSize: 500, ...options }).filter((r) => r.activation !== null);
-}
-
-/** The per-epoch diagnostics `fit({ monitor })` stored in a history, or an empty list. */
-export function monitorOf(history: History): EpochHealth[] {
-  const stored = (history as History & { monitor?: EpochHealth[] }).monitor;
-  return Array.isArray(stored) ? stored : [];
 }
 
 /** Fraction of exact zeros over all hidden units and probe samples (units-weighted over layers). */

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
-import { getBackend } from '../backend/registry.js';
+import { getBackend } from '../runtime/backend.js';
 import { experimentSummary, summaryTable } from '../report/terminal.js';
 import { checkWritableDir, HTML_FILE, RESULTS_FILE, writeResults } from '../report/write.js';
 import { validateExperiment, type ExperimentResult, type LabResults, type Verdict } from '../report/schema.js';

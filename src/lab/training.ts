@@ -7,11 +7,13 @@ import { zeroGrad } from '../autograd/tape.js';
 import { fashionMnist } from '../data/fashion-mnist.js';
 import { mnist } from '../data/mnist.js';
 import { flatten, take, type Dataset, type Split } from '../data/dataset.js';
-import { Dense, Conv2D, layers, type Layer } from '../nn/layers.js';
+import { Dense, Conv2D, layers, type Layer } from '../nn/index.js';
 import type { InitializerLike } from '../nn/init.js';
-import { NonFiniteLossError, sequential, type Callbacks, type History, type Logs, type Sequential } from '../nn/model.js';
+import { NonFiniteLossError, sequential, type Callbacks, type History, type Logs, type Sequential } from '../nn/index.js';
 import { getLoss } from '../nn/losses.js';
-import { Tensor, tensor, tidy } from '../tensor/tensor.js';
+import { monitor, type EpochHealth, type MonitorOptions } from '../monitors/index.js';
+import { tensor } from '../tensor/create.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
 
 export type ImageSetName = 'fashion-mnist' | 'mnist';
 
@@ -108,8 +110,8 @@ export interface TrainOptions {
   /** Called after every optimizer step with the running step count (from 1) and the batch's logs. */
   readonly onStep?: (step: number, logs: Logs) => void | Promise<void>;
   readonly onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
-  /** Diagnostics during training (src/monitors), stored in `history.monitor`. */
-  readonly monitor?: boolean | Record<string, unknown>;
+  /** Diagnostics during training (src/monitors' fit monitor with these options); its epochs come back in `health`. */
+  readonly monitor?: MonitorOptions;
 }
 
 export interface TrainOutcome {
@@ -121,6 +123,8 @@ export interface TrainOutcome {
   readonly aborted: boolean;
   /** True when the loss became NaN or infinite; the model keeps the weights of the last finite loss. */
   readonly diverged: boolean;
+  /** The fit monitor's per-epoch health, when `monitor` was given (else empty). */
+  readonly health: EpochHealth[];
 }
 
 /**
@@ -139,23 +143,19 @@ export async function train(model: Sequential, data: Dataset, options: TrainOpti
       await options.onEpochEnd?.(epoch, logs);
     },
   };
+  const watcher = options.monitor ? monitor(options.monitor) : null;
   const started = performance.now();
   let history: History;
   let diverged = false;
   try {
-    const fitOptions: Parameters<Sequential['fit']>[2] = { epochs: options.epochs, batchSize: options.batchSize, callbacks };
-    history = await model.fit(
-      data.x,
-      data.y,
-      options.monitor ? ({ ...fitOptions, monitor: options.monitor } as typeof fitOptions) : fitOptions,
-    );
+    history = await model.fit(data.x, data.y, { epochs: options.epochs, batchSize: options.batchSize, callbacks: watcher ? [callbacks, watcher] : [callbacks] });
   } catch (error) {
     if (!(error instanceof NonFiniteLossError)) throw error;
     diverged = true;
     history = error.history ?? { epoch: [], history: { loss: [] } };
   }
   const seconds = (performance.now() - started) / 1000;
-  return { history, seconds, steps, aborted: options.signal.aborted && history.epoch.length < options.epochs, diverged };
+  return { history, seconds, steps, aborted: options.signal.aborted && history.epoch.length < options.epochs, diverged, health: watcher ? watcher.epochs.filter(Boolean) : [] };
 }
 
 /** Accuracy of a compiled classifier on a dataset, in inference mode. */

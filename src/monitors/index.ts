@@ -1,13 +1,12 @@
 /**
  * monitors/ — diagnostics of the properties that make ReLU matter, measured on your own model:
  * `inspect(model, x)` reports dead units, sparsity, saturation, moments, percentiles, histograms and
- * non-finite outputs per layer over a probe set; `fit(…, { monitor })` accumulates the same per epoch
- * with gradient norms, their first/last ratio, the largest activation and update/weight ratios
- * (`history.monitor`, optionally as JSON lines); `advise` turns the numbers into findings with advice.
- * Importing this folder installs the monitor behind `fit({ monitor })`.
+ * non-finite outputs per layer over a probe set; `monitor()`, a callback for `fit`, accumulates the same
+ * per epoch with gradient norms, their first/last ratio, the largest activation and update/weight ratios
+ * (its `epochs`; `jsonLines` renders them as JSON lines); `advise` turns the numbers into findings.
  */
 export { inspect, INSPECT_DEFAULTS } from './inspect.js';
-export { FitMonitor, MONITOR_DEFAULTS, jsonLines, writeMonitorJsonl } from './monitor.js';
+export { FitMonitor, MONITOR_DEFAULTS, jsonLines, monitor } from './monitor.js';
 export {
   ADVICE_RULES, ADVICE_THRESHOLDS, advise, bornDead, deadUnits, explodingGradients, nonFiniteActivations, saturatedUnits, unboundedGrowth,
   vanishingGradients,

@@ -4,13 +4,11 @@
  * It works on an untrained model as well as a trained one ("born dead" networks show at initialisation).
  */
 import { noGrad } from '../autograd/tape.js';
-import { Conv2D, Dense } from '../nn/layers.js';
-import type { ForwardContext } from '../nn/layers.js';
-import { Sequential } from '../nn/model.js';
-import * as ops from '../tensor/ops.js';
-import { conv2d } from '../tensor/ops-conv.js';
-import { Rng } from '../tensor/random.js';
-import { Tensor, describe, empty, shapeSize, tidy } from '../tensor/tensor.js';
+import { Sequential, type ForwardContext } from '../nn/index.js';
+import { empty, shapeSize } from '../tensor/create.js';
+import { Tensor, tidy } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
+import { Rng } from '../util/random.js';
 import { ActivationAccumulator } from './stats.js';
 import type { AccumulatorOptions } from './stats.js';
 import { reportedLayers, unitsOf } from './layers.js';
@@ -116,22 +114,12 @@ export function inspect(model: Sequential, x: Tensor | Float32Array, options: In
             return;
           }
           const acc = accs[k]!;
-          let z: Tensor | null = null;
-          if (reported[k]!.activation && (layer instanceof Dense || layer instanceof Conv2D)) {
-            // Saturation is read from the pre-activation when there is one: run the linear part and the
-            // activation separately (inference fuses them).
-            if (acc.saturates) {
-              z = layer instanceof Dense
-                ? ops.linear(h, layer.kernel.value, layer.bias?.value ?? null, null)
-                : conv2d(h, layer.kernel.value, layer.bias?.value ?? null, { strides: layer.strides, padding: layer.padding });
-            }
-          } else if (reported[k]!.activation) {
-            z = h;
-          }
-          const y = z && z !== h ? ops.activate(z, (layer as Dense).activation, ctx) : layer.forward(h, ctx);
+          // Saturation is read from the pre-activation where there is one: a transform then runs its
+          // linear part and its activation apart (inference fuses them); an activation layer's is its input.
+          const { output, preActivation } = layer.forwardForDiagnostics(h, ctx, acc.saturates && reported[k]!.activation !== null);
           // Views are read before the next allocation (wasm memory may move when it grows).
-          acc.observe(y.view() as Float32Array, count, acc.saturates && z ? (z.view() as Float32Array) : null);
-          h = y;
+          acc.observe(output.view() as Float32Array, count, acc.saturates && preActivation ? (preActivation.view() as Float32Array) : null);
+          h = output;
         });
       });
     }

@@ -1,14 +1,14 @@
 /**
- * Which layers of a model the diagnostics report on. A layer "has an activation" when it applies a
- * non-linearity: dense/conv2d with one other than linear, activation, prelu and rrelu layers. A dense or
- * conv2d layer without one is reported too, marked `activation: null`, unless an activation layer follows
- * it (batch norm or dropout in between allowed, as the model's initialisation reads it): then that layer
+ * Which layers of a model the diagnostics report on, read from the Layer protocol (`outputActivation()`,
+ * `role`). A layer "has an activation" when it applies a non-linearity: a transform (dense, conv2d) with
+ * one other than linear, or an activation layer (activation, prelu, rrelu). A transform without one is
+ * reported too, marked `activation: null`, unless an activation layer follows it (passthrough layers such
+ * as batch norm or dropout in between allowed, as the model's initialisation reads it): then that layer
  * stands for both.
  */
-import { Activation, getSpec, resolveParams } from '../activations/registry.js';
-import { ActivationLayer, BatchNorm, Conv2D, Dense, Dropout, PReLU, RReLU } from '../nn/layers.js';
-import type { Layer } from '../nn/layers.js';
-import type { Sequential } from '../nn/model.js';
+import { getSpec, resolveParams } from '../activations/lookup.js';
+import type { Activation } from '../ops/activation.js';
+import type { Layer, Sequential } from '../nn/index.js';
 
 export interface ReportedLayer {
   readonly layerIndex: number;
@@ -22,23 +22,17 @@ export interface ReportedLayer {
   readonly inputIsPreActivation: boolean;
 }
 
-/** The activation a layer applies, or null. */
+/** The activation a layer applies at its output, or null (the layer answers: `outputActivation()`). */
 export function layerActivation(layer: Layer): Activation | null {
-  if (layer instanceof Dense || layer instanceof Conv2D) return layer.activation.id === 'linear' ? null : layer.activation;
-  if (layer instanceof ActivationLayer || layer instanceof RReLU) return layer.activation;
-  if (layer instanceof PReLU) {
-    // The slopes are learned per channel; the table row supplies what the diagnostics need (no flat region).
-    const spec = getSpec('prelu');
-    return new Activation(spec, resolveParams(spec, { alpha: layer.alphaInitializer }));
-  }
-  return null;
+  return layer.outputActivation();
 }
 
+/** True when an activation layer follows layer i (passthrough layers such as batch norm in between). */
 function followedByActivation(layers: readonly Layer[], i: number): boolean {
   for (let j = i + 1; j < layers.length; j++) {
     const next = layers[j]!;
-    if (next instanceof BatchNorm || next instanceof Dropout) continue;
-    return next instanceof ActivationLayer || next instanceof PReLU || next instanceof RReLU;
+    if (next.role === 'passthrough') continue;
+    return next.role === 'activation';
   }
   return false;
 }
@@ -51,7 +45,7 @@ export function reportedLayers(model: Sequential): ReportedLayer[] {
     const activation = layerActivation(layer);
     if (activation) {
       picked.push({ layerIndex: i, activation, note: null });
-    } else if ((layer instanceof Dense || layer instanceof Conv2D) && !followedByActivation(layers, i)) {
+    } else if (layer.role === 'transform' && !followedByActivation(layers, i)) {
       const last = i === layers.length - 1 || layers.slice(i + 1).every((l) => l.countParams() === 0);
       picked.push({
         layerIndex: i,
@@ -74,7 +68,7 @@ export function reportedLayers(model: Sequential): ReportedLayer[] {
       ...p,
       layer,
       paramLayers: params.get(p.layerIndex)!,
-      inputIsPreActivation: p.layerIndex > 0 && (layer instanceof ActivationLayer || layer instanceof RReLU || layer instanceof PReLU),
+      inputIsPreActivation: p.layerIndex > 0 && layer.role === 'activation',
     };
   });
 }

@@ -1,5 +1,6 @@
 /**
- * Monitoring inside `fit({ monitor })`. Every batch: a per-unit "ever active" bitmap (a unit is dead for
+ * The fit monitor: a callback for `fit` that watches training from inside,
+ * `const m = monitor(); await model.fit(x, y, { callbacks: [m] }); m.epochs`. Every batch: a per-unit "ever active" bitmap (a unit is dead for
  * the epoch when it never left its flat region on any sample), the largest |activation| and non-finite
  * outputs — one pass over each reported output, cheap next to the matmuls that made it. Every k-th batch
  * (`every`, default 20): the distribution statistics of `inspect`, the gradient of the loss with respect
@@ -7,28 +8,18 @@
  * relative size of the update ‖ΔW‖/‖W‖ (cs231n's rule of thumb puts healthy values near 1e-3,
  * https://cs231n.github.io/neural-networks-3/#ratio).
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
 import { gradOf, requiresGrad, retainGrad, zeroGrad } from '../autograd/tape.js';
 import type { Parameter } from '../autograd/parameter.js';
-import { setFitMonitorFactory } from '../nn/model.js';
-import type { History, Logs, Sequential, TrainingObserver } from '../nn/model.js';
-import { Tensor, describe, shapeSize } from '../tensor/tensor.js';
+import { Sequential, type Callbacks, type Logs, type TrainBegin } from '../nn/index.js';
+import { shapeSize } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import { advise } from './advice.js';
 import { accumulatorOptions, accumulatorsFor, inspect, reportOf } from './inspect.js';
 import { reportedLayers } from './layers.js';
 import type { ReportedLayer } from './layers.js';
 import type { ActivationAccumulator, AccumulatorOptions } from './stats.js';
-import type { EpochHealth, LayerHealth, LayerReport, MonitorOptions } from './types.js';
-
-declare module '../nn/model.js' {
-  interface FitMonitorOptions extends MonitorOptions {}
-  interface History {
-    /** Per-epoch diagnostics from `fit({ monitor })`, indexed by epoch. */
-    monitor?: EpochHealth[];
-    /** The `inspect` report of a probe of the training inputs before the first step. */
-    monitorInit?: LayerReport[];
-  }
-}
+import type { EpochHealth, Finding, LayerHealth, LayerReport, MonitorOptions } from './types.js';
 
 // reservoirSize: the cost of a monitored step is mostly reservoir replacements (Algorithm L takes about
 // k·ln(1 + m/n) of m new values when n were seen), so it scales with k; see MonitorOptions.reservoirSize.
@@ -53,31 +44,42 @@ function newSums(): StepSums {
 }
 
 function checkMonitorOptions(o: MonitorOptions): Required<Pick<MonitorOptions, 'every' | 'probeAtInit'>> & { acc: AccumulatorOptions } {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError(`fit: monitor must be true or an object of monitor options, got ${describe(o)}`);
-  const known = ['every', 'bins', 'range', 'reservoirSize', 'probeAtInit', 'jsonl', 'onEpochEnd'];
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError(`monitor: options must be an object of monitor options, got ${describe(o)}`);
+  const known = ['every', 'bins', 'range', 'reservoirSize', 'probeAtInit', 'onEpochEnd'];
   for (const key of Object.keys(o)) {
-    if (!known.includes(key)) throw new Error(`fit: unknown monitor option "${key}" (known: ${known.join(', ')})`);
+    if (!known.includes(key)) throw new Error(`monitor: unknown option "${key}" (known: ${known.join(', ')})`);
   }
   const every = o.every ?? MONITOR_DEFAULTS.every;
-  if (!Number.isInteger(every) || every <= 0) throw new RangeError(`fit: monitor.every must be a positive integer (monitor every k-th batch), got ${describe(o.every)}`);
+  if (!Number.isInteger(every) || every <= 0) throw new RangeError(`monitor: every must be a positive integer (monitor every k-th batch), got ${describe(o.every)}`);
   const probeAtInit = o.probeAtInit ?? MONITOR_DEFAULTS.probeAtInit;
-  if (!Number.isInteger(probeAtInit) || probeAtInit < 0) throw new RangeError(`fit: monitor.probeAtInit must be an integer >= 0 (samples), got ${describe(o.probeAtInit)}`);
-  if (o.jsonl !== undefined && (typeof o.jsonl !== 'string' || o.jsonl === '')) throw new TypeError(`fit: monitor.jsonl must be a file path, got ${describe(o.jsonl)}`);
-  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') throw new TypeError(`fit: monitor.onEpochEnd must be a function (stats, findings) => void, got ${describe(o.onEpochEnd)}`);
-  return { every, probeAtInit, acc: accumulatorOptions('fit: monitor', o, MONITOR_DEFAULTS) };
+  if (!Number.isInteger(probeAtInit) || probeAtInit < 0) throw new RangeError(`monitor: probeAtInit must be an integer >= 0 (samples), got ${describe(o.probeAtInit)}`);
+  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') throw new TypeError(`monitor: onEpochEnd must be a function (stats, findings) => void, got ${describe(o.onEpochEnd)}`);
+  return { every, probeAtInit, acc: accumulatorOptions('monitor', o, MONITOR_DEFAULTS) };
 }
 
-/** The observer `fit` drives when given `monitor`. */
-export class FitMonitor implements TrainingObserver {
-  private readonly model: Sequential;
+/** What a monitor watches, set when training begins. */
+interface Watched {
+  readonly model: Sequential;
+  readonly inputs: Float32Array;
+  readonly reported: ReportedLayer[];
+  readonly byIndex: Map<number, number>;
+  readonly params: Parameter[][];
+}
+
+/**
+ * The fit monitor: pass it to `fit` in `callbacks`. Its results are typed members: `epochs` (the health
+ * of each epoch) and `initial` (the `inspect` report before the first step), and `findings()`.
+ */
+export class FitMonitor implements Callbacks {
+  /** The health of each epoch of the last `fit`, indexed by epoch. */
+  readonly epochs: EpochHealth[] = [];
+  /** The `inspect` report of a probe of the training inputs before the first step, or null. */
+  initial: LayerReport[] | null = null;
   private readonly options: MonitorOptions;
   private readonly every: number;
   private readonly probeAtInit: number;
   private readonly accOptions: AccumulatorOptions;
-  private readonly inputs: Float32Array;
-  private readonly reported: ReportedLayer[];
-  private readonly byIndex: Map<number, number>;
-  private readonly params: Parameter[][];
+  private watched: Watched | null = null;
   private accs: ActivationAccumulator[] = [];
   private sums: StepSums[] = [];
   private epoch = 0;
@@ -92,24 +94,28 @@ export class FitMonitor implements TrainingObserver {
   private learningRateMin = Infinity;
   private learningRateMax = -Infinity;
 
-  constructor(model: Sequential, options: MonitorOptions, inputs: Float32Array) {
+  constructor(options: MonitorOptions = {}) {
     const checked = checkMonitorOptions(options);
-    this.model = model;
     this.options = options;
     this.every = checked.every;
     this.probeAtInit = checked.probeAtInit;
     this.accOptions = checked.acc;
-    this.inputs = inputs;
-    this.reported = reportedLayers(model);
-    this.byIndex = new Map(this.reported.map((r, i) => [r.layerIndex, i]));
-    this.params = this.reported.map((r) => r.paramLayers.flatMap((i) => model.layers[i]!.parameters()));
-    this.resetEpoch();
+  }
+
+  /** The findings of `advise` on what was measured so far. */
+  findings(): Finding[] {
+    return advise({ epochs: this.epochs.filter(Boolean), ...(this.initial ? { report: this.initial } : {}) });
+  }
+
+  private get w(): Watched {
+    if (!this.watched) throw new Error('monitor: this monitor is not attached to a training run; pass it to fit in callbacks');
+    return this.watched;
   }
 
   private resetEpoch(): void {
     // Each epoch samples with its own seed, so epochs are independent and reproducible.
-    this.accs = accumulatorsFor(this.reported, { ...this.accOptions, seed: this.accOptions.seed + this.epoch * 7919 });
-    this.sums = this.reported.map(newSums);
+    this.accs = accumulatorsFor(this.w.reported, { ...this.accOptions, seed: this.accOptions.seed + this.epoch * 7919 });
+    this.sums = this.w.reported.map(newSums);
     this.steps = 0;
     this.monitoredSteps = 0;
     this.elapsed = 0;
@@ -118,27 +124,39 @@ export class FitMonitor implements TrainingObserver {
     this.learningRateMax = -Infinity;
   }
 
-  trainBegin(history: History): void {
+  onTrainBegin({ model, inputs }: TrainBegin): void {
+    if (!(model instanceof Sequential)) throw new TypeError(`monitor: the model must be a Sequential, got ${describe(model)}`);
+    const reported = reportedLayers(model);
+    this.watched = {
+      model,
+      inputs,
+      reported,
+      byIndex: new Map(reported.map((r, i) => [r.layerIndex, i])),
+      params: reported.map((r) => r.paramLayers.flatMap((i) => model.layers[i]!.parameters())),
+    };
+    this.epochs.length = 0;
+    this.initial = null;
+    this.epoch = 0;
+    this.resetEpoch();
     const t0 = performance.now();
-    history.monitor = [];
-    if (this.options.jsonl) writeFileSync(this.options.jsonl, '');
     if (this.probeAtInit > 0) {
-      const inSize = shapeSize(this.model.inputShape);
-      const n = Math.min(this.probeAtInit, this.inputs.length / inSize);
+      const inSize = shapeSize(model.inputShape);
+      const n = Math.min(this.probeAtInit, inputs.length / inSize);
       const { bins, range, reservoirSize, seed } = this.accOptions;
-      history.monitorInit = inspect(this.model, this.inputs.subarray(0, n * inSize), { bins, reservoirSize, seed, ...(range ? { range } : {}) });
+      this.initial = inspect(model, inputs.subarray(0, n * inSize), { bins, reservoirSize, seed, ...(range ? { range } : {}) });
     }
     this.elapsed += performance.now() - t0;
   }
 
-  stepBegin(epoch: number, step: number): void {
+  onStepBegin(epoch: number, step: number): void {
     if (epoch !== this.epoch) {
       this.epoch = epoch;
       this.resetEpoch();
     }
     this.steps++;
-    if (this.model.optimizer) {
-      const lr = this.model.optimizer.currentLearningRate();
+    const optimizer = this.w.model.optimizer;
+    if (optimizer) {
+      const lr = optimizer.currentLearningRate();
       this.learningRateSum += lr;
       this.learningRateMin = Math.min(this.learningRateMin, lr);
       this.learningRateMax = Math.max(this.learningRateMax, lr);
@@ -146,17 +164,17 @@ export class FitMonitor implements TrainingObserver {
     this.full = step % this.every === 0;
     if (this.full) this.monitoredSteps++;
     this.previousOutput = null;
-    this.retained = this.reported.map(() => null);
+    this.retained = this.w.reported.map(() => null);
   }
 
-  layerOutput(layerIndex: number, output: Tensor): void {
+  onLayerOutput(layerIndex: number, output: Tensor): void {
     const t0 = performance.now();
-    const k = this.byIndex.get(layerIndex);
+    const k = this.w.byIndex.get(layerIndex);
     if (k !== undefined) {
       const acc = this.accs[k]!;
       const y = output.view() as Float32Array;
       if (this.full) {
-        const r = this.reported[k]!;
+        const r = this.w.reported[k]!;
         // An activation layer's input is its pre-activation; a fused dense/conv activation only shows y.
         const z = acc.saturates && r.inputIsPreActivation && this.previousOutput ? (this.previousOutput.view() as Float32Array) : null;
         acc.observe(y, output.shape[0]!, z, output.backend.absMax(output.storage));
@@ -169,10 +187,10 @@ export class FitMonitor implements TrainingObserver {
     this.elapsed += performance.now() - t0;
   }
 
-  afterBackward(): void {
+  onAfterBackward(): void {
     if (!this.full) return;
     const t0 = performance.now();
-    this.reported.forEach((_, k) => {
+    this.w.reported.forEach((_, k) => {
       const sums = this.sums[k]!;
       const t = this.retained[k];
       if (t) {
@@ -183,7 +201,7 @@ export class FitMonitor implements TrainingObserver {
           zeroGrad([t]);
         }
       }
-      const params = this.params[k]!;
+      const params = this.w.params[k]!;
       if (params.length) {
         let s = 0;
         for (const p of params) {
@@ -198,10 +216,10 @@ export class FitMonitor implements TrainingObserver {
     this.elapsed += performance.now() - t0;
   }
 
-  afterUpdate(before: (p: Parameter) => Tensor | undefined): void {
+  onAfterUpdate(before: (p: Parameter) => Tensor | undefined): void {
     if (!this.full) return;
     const t0 = performance.now();
-    this.params.forEach((ps, k) => {
+    this.w.params.forEach((ps, k) => {
       if (!ps.length) return;
       let delta = 0;
       let norm = 0;
@@ -224,10 +242,11 @@ export class FitMonitor implements TrainingObserver {
   /** The statistics of the epoch so far. */
   epochStats(epoch: number, loss: number): EpochHealth {
     const t0 = performance.now();
-    const layers: LayerHealth[] = this.reported.map((r, k) => {
+    const { reported, model } = this.w;
+    const layers: LayerHealth[] = reported.map((r, k) => {
       const acc = this.accs[k]!;
       const s = this.sums[k]!;
-      const params = this.params[k]!;
+      const params = this.w.params[k]!;
       return {
         ...reportOf(r, acc),
         activationGradNorm: s.activationGradSteps ? s.activationGrad / s.activationGradSteps : null,
@@ -235,7 +254,7 @@ export class FitMonitor implements TrainingObserver {
         weightNorm: params.length ? Math.sqrt(params.reduce((sum, p) => sum + sumSquares(p.value), 0)) : null,
         updateRatio: s.updateSteps ? s.update / s.updateSteps : null,
         maxAbsActivation: acc.maxAbsActivation,
-        paramLayers: r.paramLayers.map((i) => this.model.layers[i]!.name),
+        paramLayers: r.paramLayers.map((i) => model.layers[i]!.name),
       };
     });
     const withWeights = layers.filter((l) => l.weightGradNorm !== null);
@@ -261,12 +280,11 @@ export class FitMonitor implements TrainingObserver {
     return stats;
   }
 
-  async epochEnd(epoch: number, logs: Logs, history: History): Promise<void> {
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     const stats = this.epochStats(epoch, logs.loss);
-    (history.monitor ??= [])[epoch] = stats;
-    if (this.options.jsonl) appendFileSync(this.options.jsonl, jsonLines(stats));
+    this.epochs[epoch] = stats;
     if (this.options.onEpochEnd) {
-      const findings = advise({ epochs: history.monitor, report: history.monitorInit, learningRate: stats.learningRate });
+      const findings = advise({ epochs: this.epochs, ...(this.initial ? { report: this.initial } : {}), learningRate: stats.learningRate });
       await this.options.onEpochEnd(stats, findings);
     }
     this.epoch = epoch + 1;
@@ -289,13 +307,7 @@ function finiteOrString(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-/** Writes (replaces) `path` with one JSON line per epoch per reported layer from `history.monitor`. */
-export function writeMonitorJsonl(path: string, history: History): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`writeMonitorJsonl: path must be a file path, got ${describe(path)}`);
-  if (!history || typeof history !== 'object' || !Array.isArray(history.monitor)) {
-    throw new TypeError(`writeMonitorJsonl: history must be the result of fit(…, { monitor: true }) (with a monitor array), got ${describe(history)}${history && typeof history === 'object' ? ' without history.monitor' : ''}`);
-  }
-  writeFileSync(path, history.monitor.filter(Boolean).map(jsonLines).join(''));
+/** A fit monitor with the given options: `fit(x, y, { callbacks: [monitor({ every: 10 })] })`. */
+export function monitor(options: MonitorOptions = {}): FitMonitor {
+  return new FitMonitor(options);
 }
-
-setFitMonitorFactory((model, options, inputs) => new FitMonitor(model, options as MonitorOptions, inputs));

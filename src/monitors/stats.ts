@@ -3,10 +3,10 @@
  * to be held in memory: per-unit activity and constancy, exact moments (Chan et al.'s pairwise update),
  * extremes, zeros, saturation, and a reservoir sample for percentiles and histograms.
  */
-import { maxAbsDerivative } from '../activations/registry.js';
-import type { Activation } from '../activations/registry.js';
+import { maxAbsDerivative } from '../activations/lookup.js';
+import type { Activation } from '../ops/activation.js';
 import { largestRemainder } from '../data/sampling.js';
-import { Rng } from '../tensor/random.js';
+import { Rng } from '../util/random.js';
 import type { Histogram, LayerReport, Percentiles } from './types.js';
 
 /** The percentiles every report carries. */

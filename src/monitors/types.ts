@@ -162,7 +162,7 @@ export interface InspectOptions {
   readonly seed?: number;
 }
 
-/** Options of `fit({ monitor })`. */
+/** Options of `monitor(options)`, the fit monitor passed to `fit` as a callback. */
 export interface MonitorOptions {
   /**
    * Distribution statistics, gradient norms and update ratios on every k-th batch of an epoch (the first
@@ -178,12 +178,10 @@ export interface MonitorOptions {
    */
   readonly reservoirSize?: number;
   /**
-   * Samples of the training inputs inspected before the first step, stored in `history.monitorInit`
+   * Samples of the training inputs inspected before the first step, kept in the monitor's `initial`
    * (for born-dead networks); 0 to skip. Default 128.
    */
   readonly probeAtInit?: number;
-  /** A file to which each epoch appends one JSON line per reported layer (truncated when training starts). */
-  readonly jsonl?: string;
-  /** Called at each epoch's end with its statistics and the advice so far (the CLI prints them). */
+  /** Called at each epoch's end with its statistics and the advice so far (the CLI prints them, or writes JSON lines). */
   readonly onEpochEnd?: (stats: EpochHealth, findings: Finding[]) => void | Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
- * nn/ — layers (dense, conv2d, pools, flatten, dropout, batchNorm, activation, prelu, rrelu; channels-last
- * NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
+ * nn/ — the Layer protocol (./layer.ts) and the layers, one family per file in ./layers/ (dense, conv2d,
+ * pools, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation; channels-last NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
  * MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`, `evaluate`,
  * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
  *
@@ -20,18 +20,22 @@
  *   optimizer.zeroGrad(model.parameters());
  * or `model.trainStep(xb, yb)` after `compile`.
  */
+export { Layer } from './layer.js';
+export type { DiagnosticForward, ForwardContext, LayerConfig, LayerRole } from './layer.js';
+export type { OnnxGraphWriter } from './onnx-writer.js';
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, PReLU, RReLU, RandomTranslation, layerFromConfig, layers,
-} from './layers.js';
+  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, PReLU, RReLU, RandomTranslation, TransformLayer,
+  layerClassNames, layerFromConfig, layers, registerLayer,
+} from './layers/index.js';
 export type {
-  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, ForwardContext, LayerConfig,
-  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions,
-} from './layers.js';
+  ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, LayerMaker,
+  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, TransformOptions,
+} from './layers/index.js';
 export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
-export { NonFiniteLossError, Sequential, loadModel, sequential, setFitMonitorFactory } from './model.js';
-export type { Callbacks, CompileOptions, FitMonitorFactory, FitMonitorOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialOptions, Targets, TrainingObserver } from './model.js';
-export { MAX_HEADER_BYTES, encodeSafetensors, readSafetensors, writeFileAtomic } from './safetensors.js';
-export type { NamedArray, SafetensorsContents } from './safetensors.js';
+export { NonFiniteLossError, Sequential, Trainer, encodeModel, loadModel, loadModelFromBytes, modelFromSafetensors, sequential } from './model/index.js';
+export type {
+  Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
+} from './model/index.js';

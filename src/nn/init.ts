@@ -8,9 +8,9 @@
  * linear (Keras' default, gain 1), LeCun normal for SELU (Klambauer et al. 2017). Plain (not truncated)
  * normals, as PyTorch. Biases start at zero.
  */
-import type { Activation } from '../activations/registry.js';
-import { Rng } from '../tensor/random.js';
-import { describe } from '../tensor/tensor.js';
+import type { Activation } from '../ops/activation.js';
+import { Rng } from '../util/random.js';
+import { describe } from '../util/describe.js';
 
 export type InitializerId =
   | 'he_normal'

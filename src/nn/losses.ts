@@ -2,8 +2,11 @@
  * Losses, each the mean over the batch of a numerically stable per-example loss, returned as a scalar
  * tensor on the tape (`loss.backward()`).
  */
-import { mean, softmaxCrossEntropyPerExample, sigmoidCrossEntropyPerElement, square, sub } from '../tensor/ops.js';
-import { Tensor, describe } from '../tensor/tensor.js';
+import { square, sub } from '../ops/elementwise.js';
+import { softmaxCrossEntropyPerExample, sigmoidCrossEntropyPerElement } from '../ops/losses.js';
+import { mean } from '../ops/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 
 /**
  * Softmax cross-entropy from logits [batch, classes] (log-sum-exp, so any logits are safe). labels: int32

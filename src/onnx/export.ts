@@ -1,79 +1,28 @@
 /**
- * ONNX export of Sequential models made of dense layers and activations (flatten and dropout pass
- * through), so that ONNX Runtime and other ONNX tools can run them: each dense layer becomes a Gemm
- * node (X·W + B, with W stored as our [in, out] kernel) followed by its activation's ONNX op.
- *
- * The encoding uses protobufjs with the part of ONNX's schema (onnx/onnx.proto, IR version 8) a model of
- * this kind needs; field numbers are ONNX's own. The batch axis is symbolic ("batch").
+ * ONNX export of Sequential models. Every layer writes itself (`Layer.toOnnx`) through the graph writer
+ * below, and every activation through its table row's ONNX form, so this file knows no layer class and no
+ * activation id. The batch axis is symbolic ("batch").
  */
-import protobuf from 'protobufjs';
-import { Activation } from '../activations/registry.js';
-import { ActivationLayer, Dense, Dropout, Flatten } from '../nn/layers.js';
-import type { Sequential } from '../nn/model.js';
+import type { OnnxAttribute } from '../activations/types.js';
+import type { Activation } from '../ops/activation.js';
+import type { OnnxGraphWriter, Sequential } from '../nn/index.js';
+import { describe } from '../util/describe.js';
+import { ATTRIBUTE_TYPE, DATA_TYPE, ONNX_IR_VERSION, ONNX_OPSET, modelProto } from './schema.js';
 
-/** ONNX IR version 8 and default-domain opset 17 (ONNX 1.12): what ONNX Runtime 1.12 and later read. */
-export const ONNX_IR_VERSION = 8;
-export const ONNX_OPSET = 17;
+export interface ExportOptions {
+  /** The graph's name (default: the model's). */
+  readonly name?: string;
+  /** Default-domain opset to write (default 17). */
+  readonly opset?: number;
+}
 
-const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTR_FLOAT = 1; // AttributeProto.AttributeType
-const ATTR_INT = 2;
-
-const SCHEMA = {
-  nested: {
-    onnx: {
-      nested: {
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 }, producerName: { type: 'string', id: 2 }, producerVersion: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 }, modelVersion: { type: 'int64', id: 5 }, docString: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 }, opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-          },
-        },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 }, name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 }, docString: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 }, output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 }, output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 }, opType: { type: 'string', id: 4 }, attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-            domain: { type: 'string', id: 7 },
-          },
-        },
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 }, f: { type: 'float', id: 2 }, i: { type: 'int64', id: 3 }, type: { type: 'int32', id: 20 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 }, dataType: { type: 'int32', id: 2 }, name: { type: 'string', id: 8 },
-            rawData: { type: 'bytes', id: 9 },
-          },
-        },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        TypeProto: {
-          fields: { tensorType: { type: 'TypeProtoTensor', id: 1 } },
-        },
-        TypeProtoTensor: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
-        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
-        Dimension: {
-          oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
-          fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } },
-        },
-      },
-    },
-  },
-};
-
-let modelType: protobuf.Type | null = null;
-function modelProto(): protobuf.Type {
-  return (modelType ??= protobuf.Root.fromJSON(SCHEMA).lookupType('onnx.ModelProto'));
+interface Attribute {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  ints?: number[];
 }
 
 interface Node {
@@ -81,7 +30,7 @@ interface Node {
   output: string[];
   name: string;
   opType: string;
-  attribute?: { name: string; type: number; f?: number; i?: number }[];
+  attribute?: Attribute[];
 }
 
 interface Initializer {
@@ -91,113 +40,95 @@ interface Initializer {
   rawData: Uint8Array;
 }
 
-const floatAttr = (name: string, f: number) => ({ name, type: ATTR_FLOAT, f });
-const intAttr = (name: string, i: number) => ({ name, type: ATTR_INT, i });
-
-/** Little-endian float32 bytes (ONNX raw_data), copied out of whatever memory the tensor lives in. */
-function rawFloats(values: ArrayLike<number>): Uint8Array {
-  const copy = Float32Array.from(values);
-  return new Uint8Array(copy.buffer);
+function toAttribute(name: string, value: OnnxAttribute): Attribute {
+  if (typeof value === 'number') return { name, type: ATTRIBUTE_TYPE.FLOAT, f: value };
+  if (typeof value === 'string') return { name, type: ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode(value) };
+  if ('int' in value) return { name, type: ATTRIBUTE_TYPE.INT, i: value.int };
+  return { name, type: ATTRIBUTE_TYPE.INTS, ints: [...value.ints] };
 }
 
-class GraphBuilder {
+/** Little-endian bytes (ONNX raw_data), copied out of whatever memory the values live in. */
+function rawFloats(values: ArrayLike<number>): Uint8Array {
+  return new Uint8Array(Float32Array.from(values).buffer);
+}
+
+function rawInt64s(values: readonly number[]): Uint8Array {
+  return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
+}
+
+/** Collects nodes and initializers; what layers and activation forms write through. */
+class GraphBuilder implements OnnxGraphWriter {
   readonly nodes: Node[] = [];
   readonly initializers: Initializer[] = [];
+  readonly layout = 'nhwc' as const;
   private count = 0;
 
-  fresh(prefix: string): string {
+  constructor(readonly opset: number) {}
+
+  private fresh(prefix: string): string {
     return `${prefix}_${this.count++}`;
   }
 
-  constant(name: string, dims: number[], values: ArrayLike<number>): string {
-    this.initializers.push({ name, dims, dataType: FLOAT, rawData: rawFloats(values) });
-    return name;
-  }
-
-  node(opType: string, input: string[], name: string, attribute?: Node['attribute']): string {
-    const output = this.fresh(name);
-    this.nodes.push({ input, output: [output], name: output, opType, ...(attribute ? { attribute } : {}) });
+  node(op: string, inputs: readonly string[], attributes: Readonly<Record<string, OnnxAttribute>> = {}): string {
+    const output = this.fresh(op.toLowerCase());
+    const attribute = Object.entries(attributes).map(([k, v]) => toAttribute(k, v));
+    this.nodes.push({ input: [...inputs], output: [output], name: output, opType: op, ...(attribute.length ? { attribute } : {}) });
     return output;
   }
 
-  /** The activation's ONNX op(s) applied to x; throws for an activation without an export here. */
-  activation(act: Activation, x: string, where: string): string {
-    const p = act.params;
-    switch (act.id) {
-      case 'linear': return x;
-      case 'relu': return this.node('Relu', [x], `${where}_relu`);
-      case 'sigmoid': return this.node('Sigmoid', [x], `${where}_sigmoid`);
-      case 'tanh': return this.node('Tanh', [x], `${where}_tanh`);
-      case 'softsign': return this.node('Softsign', [x], `${where}_softsign`);
-      case 'leaky_relu': return this.node('LeakyRelu', [x], `${where}_leaky_relu`, [floatAttr('alpha', p.alpha!)]);
-      case 'elu': return this.node('Elu', [x], `${where}_elu`, [floatAttr('alpha', p.alpha!)]);
-      // The table's SELU constants (DESIGN.md), which are also ONNX's defaults, written out.
-      case 'selu': return this.node('Selu', [x], `${where}_selu`, [floatAttr('alpha', 1.6732632423543772), floatAttr('gamma', 1.0507009873554805)]);
-      case 'hard_sigmoid': return this.node('HardSigmoid', [x], `${where}_hard_sigmoid`, [floatAttr('alpha', 1 / 6), floatAttr('beta', 0.5)]);
-      case 'hard_swish': return this.node('HardSwish', [x], `${where}_hard_swish`);
-      case 'relu6': {
-        const lo = this.constant(this.fresh(`${where}_clip_min`), [], [0]);
-        const hi = this.constant(this.fresh(`${where}_clip_max`), [], [6]);
-        return this.node('Clip', [x, lo, hi], `${where}_relu6`);
-      }
-      case 'silu': return this.node('Mul', [x, this.node('Sigmoid', [x], `${where}_sigmoid`)], `${where}_silu`);
-      default:
-        throw new Error(`exportOnnx: ${where} has activation "${act.id}", which this exporter does not write; supported: linear, relu, relu6, leaky_relu, elu, selu, sigmoid, tanh, softsign, hard_sigmoid, hard_swish, silu`);
-    }
+  scalar(value: number): string {
+    const name = this.fresh('const');
+    this.initializers.push({ name, dims: [], dataType: DATA_TYPE.FLOAT, rawData: rawFloats([value]) });
+    return name;
+  }
+
+  initializer(name: string, dims: readonly number[], values: Float32Array): string {
+    this.initializers.push({ name, dims: [...dims], dataType: DATA_TYPE.FLOAT, rawData: rawFloats(values) });
+    return name;
+  }
+
+  int64s(name: string, values: readonly number[]): string {
+    this.initializers.push({ name, dims: [values.length], dataType: DATA_TYPE.INT64, rawData: rawInt64s(values) });
+    return name;
+  }
+
+  activation(act: Activation | null, x: string): string {
+    return act === null || act.isIdentity ? x : act.spec.onnx.write(this, x, act.params);
   }
 }
 
 /**
- * Encodes the model as an ONNX ModelProto: one input "input" [batch, features], one output "output".
- * Supports dense, flatten, dropout (identity in inference) and activation layers.
+ * Encodes the model as an ONNX ModelProto: one input "input" [batch, ...inputShape] and one output,
+ * channels-last like the model. A layer without an ONNX form is an error naming it.
  */
-export function exportOnnx(model: Sequential, options: { name?: string } = {}): Uint8Array {
+export function exportOnnx(model: Sequential, options: ExportOptions = {}): Uint8Array {
   if (model === null || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) {
-    throw new TypeError(`exportOnnx: model must be a Sequential model, got ${model === null ? 'null' : typeof model}`);
+    throw new TypeError(`exportOnnx: model must be a Sequential model, got ${describe(model)}`);
   }
-  if (options === null || typeof options !== 'object') throw new TypeError(`exportOnnx: options must be an object, got ${String(options)}`);
-  const inputShape = model.inputShape;
-  if (inputShape.length !== 1) {
-    throw new Error(`exportOnnx: the model's inputShape must be [features] (dense models), got [${inputShape.join(', ')}]`);
-  }
-  const g = new GraphBuilder();
+  if (options === null || typeof options !== 'object') throw new TypeError(`exportOnnx: options must be an object, got ${describe(options)}`);
+  const opset = options.opset ?? ONNX_OPSET;
+  if (!Number.isInteger(opset) || opset < 13 || opset > 21) throw new RangeError(`exportOnnx: opset must be an integer from 13 to 21, got ${describe(opset)}`);
+  const g = new GraphBuilder(opset);
   let x = 'input';
-  for (const layer of model.layers) {
-    const where = layer.name;
-    if (layer instanceof Dense) {
-      const w = layer.kernel.value;
-      const [inF, outF] = w.shape as [number, number];
-      const inputs = [x, g.constant(`${where}.kernel`, [inF, outF], w.data as Float32Array)];
-      if (layer.bias) inputs.push(g.constant(`${where}.bias`, [outF], layer.bias.value.data as Float32Array));
-      x = g.node('Gemm', inputs, `${where}_gemm`);
-      x = g.activation(layer.activation, x, where);
-    } else if (layer instanceof ActivationLayer) {
-      x = g.activation(layer.activation, x, where);
-    } else if (layer instanceof Flatten || layer instanceof Dropout) {
-      continue;
-    } else {
-      throw new Error(`exportOnnx: layer "${where}" is a ${layer.className}; this exporter writes dense, activation, flatten and dropout layers only`);
-    }
-  }
+  for (const layer of model.layers) x = layer.toOnnx(g, x);
   // The graph's output needs a name of its own: an Identity when the last node is an input or a constant.
-  const output = g.node('Identity', [x], 'output');
-  const outFeatures = model.outputShape[0]!;
-  const valueInfo = (name: string, features: number) => ({
+  const output = g.node('Identity', [x]);
+  const valueInfo = (name: string, shape: readonly number[]) => ({
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: features }] } } },
+    type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))] } } },
   });
   const type = modelProto();
   const message = type.fromObject({
     irVersion: ONNX_IR_VERSION,
     producerName: 'rectifier',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: options.name ?? model.name ?? 'rectifier',
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo('input', inputShape[0]!)],
-      output: [valueInfo(output, outFeatures)],
+      input: [valueInfo('input', model.inputShape)],
+      output: [valueInfo(output, model.outputShape)],
     },
   });
   return type.encode(message).finish();

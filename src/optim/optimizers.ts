@@ -6,7 +6,9 @@
  */
 import { Parameter } from '../autograd/parameter.js';
 import { gradOf, zeroGrad } from '../autograd/tape.js';
-import { Tensor, describe, empty, keep } from '../tensor/tensor.js';
+import { empty } from '../tensor/create.js';
+import { Tensor, keep } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 import type { LearningRateSchedule } from './schedules.js';
 import { scheduleFromJSON } from './schedules.js';
 

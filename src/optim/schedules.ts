@@ -2,7 +2,7 @@
  * Learning-rate schedules: functions of the number of optimizer steps already taken (0 for the first
  * update), as Keras' LearningRateSchedule, so they behave the same whatever the batch size or epoch length.
  */
-import { describe } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 
 export interface LearningRateSchedule {
   readonly kind: string;

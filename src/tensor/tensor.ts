@@ -3,8 +3,9 @@
  * memory, so kernels run on it in place; that memory has an owner, so every tensor is either disposed
  * explicitly or created inside a `tidy` scope that disposes it (the TF.js model, which users know).
  */
-import { backend } from '../backend/registry.js';
 import type { Backend, DType, Storage } from '../backend/types.js';
+import { backend } from '../runtime/backend.js';
+import { DESCRIBE, describe } from '../util/describe.js';
 
 export type Shape = readonly number[];
 
@@ -14,6 +15,31 @@ let nextId = 1;
 
 /** The open tidy scopes, innermost last; each records the tensors created in it. */
 const scopes: Set<Tensor>[] = [];
+
+/**
+ * What autograd/ provides on tensors: `t.backward()`, `t.grad` and `t.requiresGrad` are members of the
+ * class (as PyTorch users write them), and their algorithms live in the tape above this folder, which
+ * installs them when it loads. Every op that records a graph imports the tape, and so does the package
+ * entry, so a tensor that has a graph always finds them.
+ */
+export interface GradientTape {
+  backward(root: Tensor, gradient?: Tensor): void;
+  gradOf(t: Tensor): Tensor | null;
+  requiresGrad(t: Tensor): boolean;
+  requireGrad(t: Tensor, on: boolean): void;
+}
+
+let tape: GradientTape | null = null;
+
+/** Called once by src/autograd/tape.ts. */
+export function installGradientTape(t: GradientTape): void {
+  tape = t;
+}
+
+function gradientTape(what: string): GradientTape {
+  if (!tape) throw new Error(`${what} needs the autograd tape (src/autograd), which is not loaded; import 'rectifier' or src/autograd first`);
+  return tape;
+}
 
 export class Tensor {
   readonly id = nextId++;
@@ -78,75 +104,30 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`;
   }
-}
 
-export function shapeSize(shape: Shape, where = 'shape'): number {
-  if (!Array.isArray(shape)) throw new TypeError(`${where} must be an array of non-negative integers, got ${describe(shape)}`);
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new TypeError(`${where} must be an array of non-negative integers, got [${shape.join(', ')}]`);
-    }
-    n *= d;
+  [DESCRIBE](): string {
+    return `a Tensor of shape [${this.shape.join(', ')}]`;
   }
-  return n;
-}
 
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  if (v instanceof Tensor) return `a Tensor of shape [${v.shape.join(', ')}]`;
-  if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'object') return `an object (${Object.prototype.toString.call(v)})`;
-  return `${typeof v} ${String(v)}`;
-}
-
-/**
- * Creates a tensor on the current backend. `data` is a Float32Array (or number[]) for float32, an
- * Int32Array for int32; `shape` defaults to [data.length] and must hold exactly data.length values.
- */
-export function tensor(data: Float32Array | Int32Array | readonly number[], shape?: Shape): Tensor {
-  let values: Float32Array | Int32Array;
-  if (data instanceof Float32Array || data instanceof Int32Array) values = data;
-  else if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'number') throw new TypeError(`tensor: data[${i}] must be a number, got ${describe(data[i])}`);
-    }
-    values = Float32Array.from(data);
-  } else {
-    throw new TypeError(`tensor: data must be a Float32Array, an Int32Array or an array of numbers, got ${describe(data)}`);
+  /** Backpropagates from this tensor: a scalar loss, or pass dL/d(this) as `gradient`. */
+  backward(gradient?: Tensor): void {
+    gradientTape('backward').backward(this, gradient);
   }
-  const s = shape ?? [values.length];
-  const n = shapeSize(s, 'tensor: shape');
-  if (n !== values.length) {
-    throw new RangeError(`tensor: shape [${s.join(', ')}] holds ${n} values but data has ${values.length}`);
+
+  /** The accumulated gradient of a leaf (or of an op output kept with retainGrad), or null. */
+  get grad(): Tensor | null {
+    return tape ? tape.gradOf(this) : null;
   }
-  const t = empty(s, values instanceof Int32Array ? 'int32' : 'float32');
-  if (values instanceof Int32Array) t.storage.i32().set(values);
-  else t.storage.f32().set(values);
-  return t;
-}
 
-/** An uninitialised tensor (contents unspecified) on the given or current backend. */
-export function empty(shape: Shape, dtype: DType = 'float32', on: Backend = backend()): Tensor {
-  const n = shapeSize(shape, 'empty: shape');
-  return new Tensor(on.allocate(n, dtype), shape, on);
-}
+  /** Leaves: settable (a parameter); op outputs: true when the op was recorded. */
+  get requiresGrad(): boolean {
+    return tape ? tape.requiresGrad(this) : false;
+  }
 
-export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
-}
-
-export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
-}
-
-export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  if (typeof value !== 'number') throw new TypeError(`full: value must be a number, got ${describe(value)}`);
-  const t = empty(shape, dtype);
-  (dtype === 'float32' ? t.storage.f32() : t.storage.i32()).fill(value);
-  return t;
+  set requiresGrad(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`requiresGrad must be a boolean, got ${describe(on)}`);
+    gradientTape('requiresGrad').requireGrad(this, on);
+  }
 }
 
 type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | void | number | string | boolean | null | undefined;

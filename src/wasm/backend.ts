@@ -1,16 +1,16 @@
 /**
  * The WebAssembly backend object: memory from the JS-side heap (memory.ts), SIMD kernels from the module
- * for activations, PReLU and matmul, and every other kernel inherited from the JS reference backend.
- * Inheritance is by prototype: `WasmBackend.prototype` has `jsKernels` as its prototype, so a kernel
- * added to `jsKernels` works here at once (on views of wasm memory) until a wasm version overrides it.
+ * for activations, PReLU, matmul, convolution and pooling, and every other kernel inherited from the JS
+ * reference kernels (`extends JsKernels`), which run unchanged on views of wasm memory: a kernel added
+ * there works here at once until a wasm version overrides it.
  */
 import { ACTIVATIONS } from '../activations/table.js';
-import type { ActivationSpec } from '../activations/types.js';
-import { checkConvGeometry, checkPoolGeometry, type Conv2dGeometry, type Pool2dGeometry } from '../backend/conv.js';
-import { jsKernels } from '../backend/js.js';
+import { checkConvGeometry, checkPoolGeometry, type Conv2dGeometry, type Pool2dGeometry } from '../backend/geometry.js';
+import { JsKernels } from '../backend/js.js';
 import type {
-  ActivationCall, AdamStepOptions, Backend, DType, Kernels, MatmulEpilogue, MatmulShape, SgdStepOptions, Storage,
+  AdamStepOptions, Backend, DType, KernelActivation, MatmulEpilogue, MatmulShape, SgdStepOptions, Storage,
 } from '../backend/types.js';
+import { describe } from '../util/describe.js';
 import type { WasmGlobal, WasmMemory, WasmModule } from './engine.js';
 import { WasmHeap, WasmStorage, type HeapStats } from './memory.js';
 import { CONTROL_BYTES_PER_WORKER, ThreadPool, type Task } from './threads.js';
@@ -39,9 +39,6 @@ export interface KernelExports {
   maxPoolBackwardRange(dy: number, argmax: number, dx: number, i0: number, i1: number): void;
   maxPoolBackwardTiled(dy: number, argmax: number, dx: number, g: number, n0: number, n1: number): void;
   sumRows(x: number, out: number, rows: number, n: number, accumulate: number): void;
-  matmulReluMasked(a: number, b: number, out: number, m: number, k: number, n: number, flags: number, mask: number, scratch: number, lda: number, ldb: number, ldc: number): void;
-  MASK_RELU_A: WasmGlobal;
-  MASK_RELU_B: WasmGlobal;
   sumAxisF64(x: number, out: number, outer: number, n: number, inner: number, accumulate: number, acc: number): void;
   maxPoolCheck(argmax: number, count: number, limit: number): number;
   directPanelFloats(g: number): number;
@@ -125,8 +122,8 @@ const REBUILD_HINT = 'add its kernel to src/wasm/assembly/index.ts and run npm r
  * Binds `<id>_forward`, `<id>_backward`, `<id>_backward_y` and `<id>_matmul` for every row of the table;
  * a row without its exports is an error here, at load, rather than a silent fallback later.
  */
-export function bindActivationKernels(exports: Record<string, unknown>): Map<ActivationSpec, ActivationKernels> {
-  const bound = new Map<ActivationSpec, ActivationKernels>();
+export function bindActivationKernels(exports: Record<string, unknown>): Map<string, ActivationKernels> {
+  const bound = new Map<string, ActivationKernels>();
   for (const spec of ACTIVATIONS) {
     if (spec.params.length > MAX_PARAMS) {
       throw new Error(`wasm backend: activation "${spec.id}" has ${spec.params.length} parameters but the kernels take at most ${MAX_PARAMS}`);
@@ -139,7 +136,7 @@ export function bindActivationKernels(exports: Record<string, unknown>): Map<Act
       }
       return f as T;
     };
-    bound.set(spec, {
+    bound.set(spec.id, {
       forward: kernel<ForwardKernel>('forward'),
       backward: kernel<GradKernel>('backward'),
       backwardFromY: spec.backwardFrom === 'y' ? kernel<GradKernel>('backward_y') : null,
@@ -151,12 +148,6 @@ export function bindActivationKernels(exports: Record<string, unknown>): Map<Act
   return bound;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
 function checkCount(kernel: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${typeof value === 'number' ? value : describe(value)}`);
@@ -164,11 +155,7 @@ function checkCount(kernel: string, name: string, value: unknown): number {
   return value;
 }
 
-// A class and an interface of the same name merge: the class declares the kernels it overrides, the
-// interface promises the ones reached through the prototype chain.
-export interface WasmBackend extends Kernels {}
-
-export class WasmBackend implements Backend {
+export class WasmBackend extends JsKernels implements Backend {
   readonly name = 'wasm' as const;
   private readonly flags: { transposeA: number; transposeB: number; accumulate: number };
   private readonly linear: ActivationKernels;
@@ -191,10 +178,11 @@ export class WasmBackend implements Backend {
   constructor(
     private readonly exports: KernelExports,
     readonly heap: WasmHeap,
-    private readonly activations: Map<ActivationSpec, ActivationKernels>,
+    private readonly activations: Map<string, ActivationKernels>,
     private readonly threadSetup: ThreadSetup | null = null,
     readonly info: WasmBackendInfo = { module: 'rectifier.wasm', relaxedSimd: false, relaxedSimdFailure: null },
   ) {
+    super();
     this.maxThreads = threadSetup ? Math.max(1, threadSetup.maxThreads) : 1;
     this.threadCount = threadSetup ? Math.min(this.maxThreads, Math.max(1, threadSetup.threads)) : 1;
     this.flags = {
@@ -202,9 +190,9 @@ export class WasmBackend implements Backend {
       transposeB: exports.TRANSPOSE_B.value as number,
       accumulate: exports.ACCUMULATE.value as number,
     };
-    const linearSpec = ACTIVATIONS.find((s) => s.id === 'linear');
-    if (!linearSpec) throw new Error('wasm backend: the activation table has no "linear" row, which plain matmul uses');
-    this.linear = activations.get(linearSpec)!;
+    const linear = activations.get('linear');
+    if (!linear) throw new Error('wasm backend: the activation table has no "linear" row, which plain matmul uses');
+    this.linear = linear;
   }
 
   allocate(length: number, dtype: DType): Storage {
@@ -302,29 +290,29 @@ export class WasmBackend implements Backend {
     return this.heap.stats();
   }
 
-  unary(act: ActivationCall, x: Storage, out: Storage): void {
-    const kernels = this.activations.get(act.spec);
-    if (!kernels) return jsKernels.unary(act, x, out);
+  override unary(act: KernelActivation, x: Storage, out: Storage): void {
+    const kernels = this.activations.get(act.id);
+    if (!kernels) return super.unary(act, x, out);
     const xs = this.own('unary', 'x', x);
     const os = this.own('unary', 'out', out);
     this.sameLength('unary', 'out', os, 'x', xs);
     kernels.forward(xs.ptr, os.ptr, xs.length, this.param('unary', act, kernels, 0), this.param('unary', act, kernels, 1));
   }
 
-  unaryGrad(act: ActivationCall, x: Storage, dy: Storage, dx: Storage): void {
-    const kernels = this.activations.get(act.spec);
-    if (!kernels) return jsKernels.unaryGrad(act, x, dy, dx);
+  override unaryGrad(act: KernelActivation, x: Storage, dy: Storage, dx: Storage): void {
+    const kernels = this.activations.get(act.id);
+    if (!kernels) return super.unaryGrad(act, x, dy, dx);
     this.grad('unaryGrad', kernels.backward, act, kernels, x, dy, dx);
   }
 
-  unaryGradFromY(act: ActivationCall, y: Storage, dy: Storage, dx: Storage): void {
-    const kernels = this.activations.get(act.spec);
+  override unaryGradFromY(act: KernelActivation, y: Storage, dy: Storage, dx: Storage): void {
+    const kernels = this.activations.get(act.id);
     // Rows without a y-form get the reference's error message from the JS kernel.
-    if (!kernels?.backwardFromY) return jsKernels.unaryGradFromY(act, y, dy, dx);
+    if (!kernels?.backwardFromY) return super.unaryGradFromY(act, y, dy, dx);
     this.grad('unaryGradFromY', kernels.backwardFromY, act, kernels, y, dy, dx);
   }
 
-  prelu(x: Storage, slopes: Storage, channels: number, out: Storage): void {
+  override prelu(x: Storage, slopes: Storage, channels: number, out: Storage): void {
     const xs = this.own('prelu', 'x', x);
     const ss = this.own('prelu', 'slopes', slopes);
     const os = this.own('prelu', 'out', out);
@@ -333,7 +321,7 @@ export class WasmBackend implements Backend {
     this.exports.preluChannels(xs.ptr, ss.ptr, channels, os.ptr, xs.length);
   }
 
-  preluGrad(x: Storage, slopes: Storage, channels: number, dy: Storage, dx: Storage, dSlopes?: Storage): void {
+  override preluGrad(x: Storage, slopes: Storage, channels: number, dy: Storage, dx: Storage, dSlopes?: Storage): void {
     const xs = this.own('preluGrad', 'x', x);
     const ss = this.own('preluGrad', 'slopes', slopes);
     const gs = this.own('preluGrad', 'dy', dy);
@@ -352,7 +340,7 @@ export class WasmBackend implements Backend {
     this.exports.preluChannelsGrad(xs.ptr, ss.ptr, channels, gs.ptr, ds.ptr, dSlopesPtr, xs.length);
   }
 
-  matmul(a: Storage, b: Storage, out: Storage, shape: MatmulShape, epilogue?: MatmulEpilogue): void {
+  override matmul(a: Storage, b: Storage, out: Storage, shape: MatmulShape, epilogue?: MatmulEpilogue): void {
     if (shape === null || typeof shape !== 'object') {
       throw new TypeError(`matmul: shape must be an object { m, k, n, transposeA?, transposeB?, accumulate? }, got ${describe(shape)}`);
     }
@@ -381,7 +369,7 @@ export class WasmBackend implements Backend {
       biasPtr = bias.ptr;
     }
     const act = epilogue?.activation;
-    const fused = act ? this.activations.get(act.spec) : this.linear;
+    const fused = act ? this.activations.get(act.id) : this.linear;
     const kernels = fused ?? this.linear;
     const p0 = act && fused ? this.param('matmul', act, fused, 0) : 0;
     const p1 = act && fused ? this.param('matmul', act, fused, 1) : 0;
@@ -397,7 +385,7 @@ export class WasmBackend implements Backend {
     if (act && !fused) {
       // An activation that is not a row of the table: the reference's scalar math, in a second pass.
       const values = os.f32();
-      for (let i = 0; i < m * n; i++) values[i] = act.spec.f(values[i]!, act.params);
+      for (let i = 0; i < m * n; i++) values[i] = act.f(values[i]!, act.params);
     }
   }
 
@@ -428,13 +416,13 @@ export class WasmBackend implements Backend {
     this.runTasks(tasks);
   }
 
-  sumAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, accumulate = false): void {
+  override sumAxis(x: Storage, out: Storage, outer: number, n: number, inner: number, accumulate = false): void {
     const xs = x as WasmStorage;
     const os = out as WasmStorage;
     // Bias gradients in every training step: the module's float64 sum, the same bits as the reference.
     if (xs?.heap !== this.heap || os?.heap !== this.heap || xs.released || os.released || xs.dtype !== 'float32' || os.dtype !== 'float32' ||
       !(outer >= 0 && n >= 0 && inner >= 0) || xs.length < outer * n * inner || os.length < outer * inner || typeof accumulate !== 'boolean') {
-      return jsKernels.sumAxis.call(this, x, out, outer, n, inner, accumulate);
+      return super.sumAxis(x, out, outer, n, inner, accumulate);
     }
     if (!this.accumulator || this.accumulator.length < inner * 2) {
       if (this.accumulator) this.heap.release(this.accumulator);
@@ -445,26 +433,26 @@ export class WasmBackend implements Backend {
 
   // Reductions (norms for clipping and the monitor): float64 sums in the module.
 
-  sumSquares(x: Storage): number {
+  override sumSquares(x: Storage): number {
     const xs = this.own('sumSquares', 'x', x);
     return this.exports.sumSquaresF64(xs.ptr, xs.length);
   }
 
-  squaredDistance(a: Storage, b: Storage): number {
+  override squaredDistance(a: Storage, b: Storage): number {
     const as = this.own('squaredDistance', 'a', a);
     const bs = this.own('squaredDistance', 'b', b);
     this.sameLength('squaredDistance', 'b', bs, 'a', as);
     return this.exports.squaredDistanceF64(as.ptr, bs.ptr, as.length);
   }
 
-  absMax(x: Storage): number {
+  override absMax(x: Storage): number {
     const xs = this.own('absMax', 'x', x);
     return this.exports.absMaxF32(xs.ptr, xs.length);
   }
 
   // Optimizer steps: float64 arithmetic in the reference's order, so the same bits as the js backend.
 
-  sgdStep(param: Storage, grad: Storage, velocity: Storage | undefined, options: SgdStepOptions): void {
+  override sgdStep(param: Storage, grad: Storage, velocity: Storage | undefined, options: SgdStepOptions): void {
     const ps = this.own('sgdStep', 'param', param);
     const gs = this.own('sgdStep', 'grad', grad);
     this.sameLength('sgdStep', 'grad', gs, 'param', ps);
@@ -479,7 +467,7 @@ export class WasmBackend implements Backend {
     this.exports.sgdUpdate(ps.ptr, gs.ptr, vPtr, ps.length, lr, momentum, nesterov ? 1 : 0, weightDecay);
   }
 
-  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, options: AdamStepOptions): void {
+  override adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, options: AdamStepOptions): void {
     const ps = this.own('adamStep', 'param', param);
     const gs = this.own('adamStep', 'grad', grad);
     const ms = this.own('adamStep', 'm', m);
@@ -513,11 +501,11 @@ export class WasmBackend implements Backend {
     if (s.length !== expected) throw new RangeError(`${kernel}: ${name} must have ${meaning} = ${expected} elements, got ${s.length}`);
   }
 
-  conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: ActivationCall): void {
+  override conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: KernelActivation): void {
     const fn = 'conv2d';
     // relu is fused into the epilogue (written into the geometry block); any other activation runs after.
-    const act = activation && activation.spec.id !== 'linear' ? activation : null;
-    const fusedRelu = act?.spec.id === 'relu';
+    const act = activation && activation.id !== 'linear' ? activation : null;
+    const fusedRelu = act?.id === 'relu';
     const c = this.convArgs(fn, g, fusedRelu);
     const xs = this.own(fn, 'x', x);
     const fs = this.own(fn, 'filter', filter);
@@ -543,7 +531,7 @@ export class WasmBackend implements Backend {
     if (act && !fusedRelu) this.unary(act, out, out);
   }
 
-  conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void {
+  override conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void {
     const fn = 'conv2dBackwardInput';
     const c = this.convArgs(fn, g);
     const gs = this.own(fn, 'dy', dy);
@@ -568,7 +556,7 @@ export class WasmBackend implements Backend {
     this.runTasks(tasks);
   }
 
-  conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate = false): void {
+  override conv2dBackwardFilter(x: Storage, dy: Storage, dFilter: Storage, g: Conv2dGeometry, accumulate = false): void {
     const fn = 'conv2dBackwardFilter';
     if (typeof accumulate !== 'boolean') throw new TypeError(`${fn}: accumulate must be a boolean, got ${describe(accumulate)}`);
     const c = this.convArgs(fn, g);
@@ -611,7 +599,7 @@ export class WasmBackend implements Backend {
     this.exports.sumRows(partials, ds.ptr, chunkCount, c.filter, accumulate ? 1 : 0);
   }
 
-  maxPool2d(x: Storage, out: Storage, g: Pool2dGeometry, argmax: Storage): void {
+  override maxPool2d(x: Storage, out: Storage, g: Pool2dGeometry, argmax: Storage): void {
     const fn = 'maxPool2d';
     const sizes = checkPoolGeometry(fn, g);
     const xs = this.own(fn, 'x', x);
@@ -633,7 +621,7 @@ export class WasmBackend implements Backend {
     this.runTasks(tasks);
   }
 
-  maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, g?: Pool2dGeometry): void {
+  override maxPool2dBackward(dy: Storage, argmax: Storage, dx: Storage, g?: Pool2dGeometry): void {
     const fn = 'maxPool2dBackward';
     const gs = this.own(fn, 'dy', dy);
     const ds = this.own(fn, 'dx', dx);
@@ -663,43 +651,8 @@ export class WasmBackend implements Backend {
     this.exports.maxPoolBackwardRange(gs.ptr, as.ptr, ds.ptr, 0, gs.length);
   }
 
-  /**
-   * out = op(a)·op(b) [+ out] where one untransposed operand is read as dy ⊙ relu'(y): `masked` names it
-   * and `y` is relu's output laid out like it. The same bits as unaryGradFromY(relu) followed by matmul,
-   * without writing dz: the fused form of a dense layer's backward for the ReLU family.
-   */
-  matmulReluMasked(a: Storage, b: Storage, out: Storage, shape: MatmulShape, masked: 'a' | 'b', y: Storage): void {
-    const fn = 'matmulReluMasked';
-    if (shape === null || typeof shape !== 'object') throw new TypeError(`${fn}: shape must be an object { m, k, n, transposeA?, transposeB?, accumulate? }, got ${describe(shape)}`);
-    const m = checkCount(fn, 'shape.m', shape.m);
-    const k = checkCount(fn, 'shape.k', shape.k);
-    const n = checkCount(fn, 'shape.n', shape.n);
-    if (masked !== 'a' && masked !== 'b') throw new TypeError(`${fn}: masked must be 'a' or 'b', got ${JSON.stringify(masked)}`);
-    if ((masked === 'a' && shape.transposeA) || (masked === 'b' && shape.transposeB)) {
-      throw new Error(`${fn}: the masked operand ${masked} must not be transposed (shape.transpose${masked.toUpperCase()} is set)`);
-    }
-    const as = this.own(fn, 'a', a);
-    const bs = this.own(fn, 'b', b);
-    const os = this.own(fn, 'out', out);
-    const ys = this.own(fn, 'y', y);
-    this.holds(fn, 'a', as, m * k, `m·k = ${m}·${k}`);
-    this.holds(fn, 'b', bs, k * n, `k·n = ${k}·${n}`);
-    this.holds(fn, 'out', os, m * n, `m·n = ${m}·${n}`);
-    this.holds(fn, 'y', ys, masked === 'a' ? m * k : k * n, masked === 'a' ? `m·k = ${m}·${k}` : `k·n = ${k}·${n}`);
-    for (const [name, input] of [['a', as], ['b', bs], ['y', ys]] as const) {
-      if (os.ptr < input.ptr + input.length * 4 && input.ptr < os.ptr + os.length * 4) {
-        throw new Error(`${fn}: out must not share memory with ${name}; the product is written while ${name} is still read`);
-      }
-    }
-    const flags = (shape.transposeA ? this.flags.transposeA : 0)
-      | (shape.transposeB ? this.flags.transposeB : 0)
-      | (shape.accumulate ? this.flags.accumulate : 0)
-      | ((masked === 'a' ? this.exports.MASK_RELU_A.value : this.exports.MASK_RELU_B.value) as number);
-    this.exports.matmulReluMasked(as.ptr, bs.ptr, os.ptr, m, k, n, flags, ys.ptr, this.scratchOf(0), 0, 0, 0);
-  }
-
   private grad(
-    kernel: string, run: GradKernel, act: ActivationCall, kernels: ActivationKernels, v: Storage, dy: Storage, dx: Storage,
+    kernel: string, run: GradKernel, act: KernelActivation, kernels: ActivationKernels, v: Storage, dy: Storage, dx: Storage,
   ): void {
     const vName = kernel === 'unaryGradFromY' ? 'y' : 'x';
     const vs = this.own(kernel, vName, v);
@@ -711,12 +664,12 @@ export class WasmBackend implements Backend {
   }
 
   /** The i-th parameter of the call, in the order of the row's `params`; 0 when the row has fewer. */
-  private param(kernel: string, act: ActivationCall, kernels: ActivationKernels, i: number): number {
+  private param(kernel: string, act: KernelActivation, kernels: ActivationKernels, i: number): number {
     if (i >= kernels.paramNames.length) return 0;
     const name = kernels.paramNames[i]!;
     const value = act.params?.[name];
     if (typeof value !== 'number') {
-      throw new TypeError(`${kernel}: ${act.spec.id} needs parameter ${name} as a number (resolveParams fills defaults), got ${describe(value)}`);
+      throw new TypeError(`${kernel}: ${act.id} needs parameter ${name} as a number (resolveParams fills defaults), got ${describe(value)}`);
     }
     return value;
   }
@@ -758,6 +711,3 @@ export class WasmBackend implements Backend {
     }
   }
 }
-
-// Every kernel that WasmBackend does not define is looked up on jsKernels.
-Object.setPrototypeOf(WasmBackend.prototype, jsKernels);

@@ -6,7 +6,7 @@
  *   createWasmBackend(source?)       anywhere: a URL (fetched), bytes, a Response, or the default file
  *
  * Both throw an Error that says why the backend cannot load (no WebAssembly, no SIMD, file missing,
- * module out of date); src/backend/registry.ts then falls back to the js backend and keeps the reason.
+ * module out of date); src/runtime/backend.ts then falls back to the js backend and keeps the reason.
  */
 import type { Backend } from '../backend/types.js';
 import { WasmBackend, bindActivationKernels, type KernelExports, type ThreadSetup, type WasmBackendInfo } from './backend.js';

@@ -1,5 +1,5 @@
 /** Shared pieces of the activation test layers: parameter sets from the table, tolerances. */
-import { listActivations, resolveParams, type ActivationSpec, type ParamValues } from 'rectifier';
+import { listActivations, resolveParams, type ActivationSpec, type KernelActivation, type ParamValues } from 'rectifier';
 
 /** Tolerances of the exactness requirement: relative 4e-6 for values, 2e-5 for derivatives, 1e-7 absolute near zero. */
 export const VALUE_REL = 4e-6;
@@ -38,4 +38,9 @@ export function allSpecs(): readonly ActivationSpec[] {
 /** Points at which the derivative is undefined, or where a branch switches, for these parameters. */
 export function kinkPoints(spec: ActivationSpec, params: ParamValues): number[] {
   return spec.kinks.map((k) => k.x(params));
+}
+
+/** A row with parameters as the kernels take it (`KernelActivation`): id, params and the float64 rules. */
+export function kernelOf(spec: ActivationSpec, params: ParamValues = resolveParams(spec)): KernelActivation {
+  return { id: spec.id, params, f: spec.f, df: spec.df, dfFromY: spec.dfFromY };
 }

@@ -14,7 +14,7 @@ export function activationRows() {
       backwardFrom: spec.backwardFrom,
       defaultInit: spec.defaultInit,
       gain: spec.gain(p),
-      onnx: spec.onnx,
+      onnx: spec.onnx.description,
       summary: spec.summary,
       paper: spec.paper,
     };

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { advise, inspect } from '../../monitors/index.js';
 import type { Finding, LayerReport } from '../../monitors/index.js';
-import { loadModel } from '../../nn/model.js';
-import { shapeSize } from '../../tensor/tensor.js';
+import { loadModel } from '../../nn/index.js';
+import { shapeSize } from '../../tensor/create.js';
 import { loadDatasetByName } from '../datasets.js';
 import { formatAdvice, formatInspectTable } from './monitor-print.js';
 

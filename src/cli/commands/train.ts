@@ -4,23 +4,18 @@
  */
 import cliProgress from 'cli-progress';
 import { getSpec } from '../../activations/index.js';
-import { getBackend, setBackend, type BackendName } from '../../backend/index.js';
+import type { BackendName } from '../../backend/index.js';
+import { getBackend, setBackend } from '../../runtime/index.js';
 import { take, type Dataset, type Split } from '../../data/index.js';
-import { layers, NonFiniteLossError, sequential, type Layer, type Sequential } from '../../nn/index.js';
+import { layers, NonFiniteLossError, sequential, type Callbacks, type Layer, type Sequential } from '../../nn/index.js';
 import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
 import { optimizers, type Optimizer } from '../../optim/index.js';
 import { formatTable } from '../../report/index.js';
 import { loadDatasetByName } from '../datasets.js';
 import { checkOutputFile } from '../output-paths.js';
 import { formatAdvice, formatHealthTable } from './monitor-print.js';
-import { advise, type EpochHealth, type Finding, type LayerReport, type MonitorOptions } from '../../monitors/index.js';
-import type { History } from '../../nn/index.js';
-
-/** The advice over the whole run, from what `fit({ monitor })` stored in the history. */
-function adviseHistory(history: History): Finding[] {
-  const h = history as History & { monitor?: EpochHealth[]; monitorInit?: LayerReport[] };
-  return advise({ epochs: (h.monitor ?? []).filter(Boolean), ...(h.monitorInit ? { report: h.monitorInit } : {}) });
-}
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { jsonLines, monitor as fitMonitor } from '../../monitors/index.js';
 
 export interface TrainCommandOptions {
   dataset: string;
@@ -184,52 +179,55 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
     let epochStart = 0;
     let seen = 0;
     const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
-    const monitor: MonitorOptions | undefined = monitoring
-      ? {
-          ...(opts.monitorJsonl ? { jsonl: opts.monitorJsonl } : {}),
+    const jsonl = opts.monitorJsonl;
+    if (jsonl) writeFileSync(jsonl, '');
+    const monitor = monitoring
+      ? fitMonitor({
           onEpochEnd(stats, findings) {
+            // One JSON line per reported layer, appended as each epoch ends.
+            if (jsonl) appendFileSync(jsonl, jsonLines(stats));
             if (quiet || !opts.monitor) return;
             console.log(formatHealthTable(stats));
             const advice = formatAdvice(findings);
             if (advice) console.log(advice);
           },
+        })
+      : null;
+    const progress: Callbacks = {
+      onEpochBegin(epoch) {
+        epochStart = performance.now();
+        seen = 0;
+        if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
+      },
+      onBatchEnd(batch, logs) {
+        seen = Math.min(train.length, (batch + 1) * batchSize);
+        if (showBar) {
+          const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
+          bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
         }
-      : undefined;
+      },
+      onEpochEnd(epoch, logs) {
+        const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
+        if (showBar) bar.stop();
+        else if (!quiet) {
+          console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${(logs.accuracy ?? 0).toFixed(4)}  ${rate} samples/s`);
+        }
+      },
+    };
     const t0 = performance.now();
     let failure: NonFiniteLossError | null = null;
-    const history = await model.fit(train.x, train.y, {
-      ...(monitor ? { monitor } : {}),
+    await model.fit(train.x, train.y, {
       epochs,
       batchSize,
       shuffle: true,
-      callbacks: {
-        onEpochBegin(epoch) {
-          epochStart = performance.now();
-          seen = 0;
-          if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
-        },
-        onBatchEnd(batch, logs) {
-          seen = Math.min(train.length, (batch + 1) * batchSize);
-          if (showBar) {
-            const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-            bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
-          }
-        },
-        onEpochEnd(epoch, logs) {
-          const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-          if (showBar) bar.stop();
-          else if (!quiet) {
-            console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${(logs.accuracy ?? 0).toFixed(4)}  ${rate} samples/s`);
-          }
-        },
-      },
+      // The monitor first: its health table prints before the epoch's progress line, as it always has.
+      callbacks: monitor ? [monitor, progress] : [progress],
     }).catch((e: unknown) => {
       // A non-finite loss stops training with the weights of the last finite step restored: they are
       // evaluated, saved and summarised like a finished run, and the command then fails.
       if (!(e instanceof NonFiniteLossError)) throw e;
       if (showBar) bar.stop();
       failure = e;
-      return e.history ?? { epoch: [], history: { loss: [] } };
     });
     const seconds = (performance.now() - t0) / 1000;
     const trainEval = model.evaluate(train.x, train.y);
@@ -241,7 +239,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
       learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
       testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
       trainLoss: trainEval.loss, seconds, samplesPerSecond: (train.length * epochs) / seconds, saved: opts.save ?? null,
-      ...(monitoring ? { findings: adviseHistory(history) } : {}),
+      ...(monitor ? { findings: monitor.findings() } : {}),
       ...(stopped ? { failure: { message: stopped.message, epoch: stopped.epoch, step: stopped.step, loss: String(stopped.loss) } } : {}),
     };
     if (stopped) {

@@ -9,9 +9,9 @@
 import { take, type Dataset } from '../../data/dataset.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { Dense, Conv2D } from '../../nn/layers.js';
-import type { Sequential } from '../../nn/model.js';
-import { Rng } from '../../tensor/random.js';
+import { Dense, Conv2D } from '../../nn/index.js';
+import type { Sequential } from '../../nn/index.js';
+import { Rng } from '../../util/random.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, finite, mean, meanSd, num, pct, sd } from '../stats.js';
 import { cnn, imageData, mlp, train } from '../training.js';

@@ -4,8 +4,9 @@
  * 2011 both cite it). We time every activation of the table, forward and backward, on both backends, side
  * by side with a plain copy of the same bytes, and the time per epoch of one model with each activation.
  */
-import { activationIds, getActivation, getSpec } from '../../activations/registry.js';
-import { backendInstance, getBackend } from '../../backend/registry.js';
+import { activationIds, getSpec } from '../../activations/lookup.js';
+import { getActivation } from '../../ops/activation.js';
+import { backendInstance, getBackend } from '../../runtime/backend.js';
 import type { Backend, BackendName, Storage } from '../../backend/types.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
@@ -84,11 +85,11 @@ function timeKernels(be: Backend, b: CostBudget, ids: readonly string[]): { copy
     fill(dy, n);
     const copy = timePerElement(() => be.copyRange(x, 0, y, 0, n), n, b.rounds, b.roundMs);
     const rows = ids.map((id) => {
-      const call = getActivation(id).call;
+      const call = getActivation(id);
       const forwardNs = timePerElement(() => be.unary(call, x, y), n, b.rounds, b.roundMs);
       be.unary(call, x, y);
       // The backward the training engine runs: from y where the spec allows it (relu: dy·[y > 0]), else from x.
-      const backward = call.spec.backwardFrom === 'y' ? () => be.unaryGradFromY(call, y, dy, dx) : () => be.unaryGrad(call, x, dy, dx);
+      const backward = call.backwardReadsOutput ? () => be.unaryGradFromY(call, y, dy, dx) : () => be.unaryGrad(call, x, dy, dx);
       const backwardNs = timePerElement(backward, n, b.rounds, b.roundMs);
       return { backend: be.name, activation: id, forwardNs, backwardNs };
     });

@@ -7,7 +7,7 @@
  */
 import { sgd } from '../../optim/optimizers.js';
 import type { HeatmapChart, LineSeries, Verdict } from '../../report/schema.js';
-import { hiddenLayerReports, monitorOf } from '../diagnostics.js';
+import { hiddenLayerReports } from '../diagnostics.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, finite, mean, pct } from '../stats.js';
 import { accuracy, imageData, kernelGradientNorms, mlp, train } from '../training.js';
@@ -98,7 +98,7 @@ export const depth: Experiment<DepthBudget> = {
               saturation: reports.map((r) => r.saturation),
               testAccuracy: accuracy(model, test),
               finalLoss: loss[loss.length - 1] ?? NaN,
-              trainingRatio: monitorOf(outcome.history).map((e) => e.gradientRatio),
+              trainingRatio: outcome.health.map((e) => e.gradientRatio),
               seconds: outcome.seconds,
               diverged: outcome.diverged,
             });

@@ -12,7 +12,7 @@
 import type { Dataset } from '../../data/dataset.js';
 import { adam, sgd } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
-import { NonFiniteLossError, type Sequential } from '../../nn/model.js';
+import { NonFiniteLossError, type Sequential } from '../../nn/index.js';
 import { hiddenLayerReports, overallDeadFraction } from '../diagnostics.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, finite, mean, meanSd, pct } from '../stats.js';

@@ -6,7 +6,7 @@
  */
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { hiddenLayerReports, monitorOf } from '../diagnostics.js';
+import { hiddenLayerReports } from '../diagnostics.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, finite, mean, meanSd, num, pct } from '../stats.js';
 import { accuracy, imageData, mlp, train } from '../training.js';
@@ -86,7 +86,7 @@ export const init: Experiment<InitBudget> = {
             scheme: scheme.id, seed, variance,
             loss: outcome.history.history.loss,
             testAccuracy: accuracy(model, test),
-            gradientRatio: monitorOf(outcome.history).map((e) => e.gradientRatio),
+            gradientRatio: outcome.health.map((e) => e.gradientRatio),
             seconds: outcome.seconds,
             diverged: outcome.diverged,
           });

@@ -11,7 +11,7 @@ import { adam } from '../../optim/optimizers.js';
 import type { BoundaryChart, Verdict } from '../../report/schema.js';
 import { noGrad } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/tensor.js';
-import type { Sequential } from '../../nn/model.js';
+import type { Sequential } from '../../nn/index.js';
 import { resultOf, partialNote } from '../result.js';
 import { cell, figure, finite, list, mean, meanSd, pct } from '../stats.js';
 import { accuracy, mlp, train } from '../training.js';

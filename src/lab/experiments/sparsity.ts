@@ -8,14 +8,16 @@
  * PyTorch-style loop: each layer's forward by hand, the penalty added with tape ops, one backward.
  */
 import { batches, type Dataset } from '../../data/index.js';
-import type { ForwardContext } from '../../nn/layers.js';
+import type { ForwardContext } from '../../nn/index.js';
 import { softmaxCrossEntropy } from '../../nn/losses.js';
-import type { Sequential } from '../../nn/model.js';
+import type { Sequential } from '../../nn/index.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { add, scale, sum } from '../../tensor/ops.js';
-import { Rng } from '../../tensor/random.js';
-import { Tensor, tensor, tidy } from '../../tensor/tensor.js';
+import { add, scale } from '../../ops/elementwise.js';
+import { sum } from '../../ops/shape.js';
+import { Rng } from '../../util/random.js';
+import { tensor } from '../../tensor/create.js';
+import { Tensor, tidy } from '../../tensor/tensor.js';
 import { hiddenLayerReports, overallDeadFraction, overallSparsity } from '../diagnostics.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, mean, meanSd, pct } from '../stats.js';

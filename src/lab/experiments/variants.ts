@@ -6,7 +6,7 @@
  */
 import { adam } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
-import type { Sequential } from '../../nn/model.js';
+import type { Sequential } from '../../nn/index.js';
 import { hiddenLayerReports, overallDeadFraction, overallSparsity } from '../diagnostics.js';
 import { partialNote, resultOf } from '../result.js';
 import { cell, figure, finite, mean, meanSd, pct, sd } from '../stats.js';

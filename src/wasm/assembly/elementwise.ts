@@ -1,5 +1,5 @@
 /**
- * The one elementwise loop (DESIGN.md, principle 3), instantiated per activation with the class whose
+ * The one elementwise loop, instantiated per activation with the class whose
  * inlined methods supply the math: sixteen floats per iteration (four independent vectors, so the
  * latency of the longer kernels overlaps), then single vectors, then a last partial vector that is
  * loaded and stored lane by lane, so the tail runs the very same vector code. `out` may alias an input.

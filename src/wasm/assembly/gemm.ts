@@ -25,22 +25,6 @@ const NC = 1024;
 export const TRANSPOSE_A = 1;
 export const TRANSPOSE_B = 2;
 export const ACCUMULATE = 4;
-/**
- * ReLU's backward fused into the packing of an operand (untransposed only): the operand dy is read as
- * dy·[y > 0] with y at `mask`, laid out like it, exactly as relu's backward from y computes dz (a NaN y
- * gives NaN), so a dense layer's dz = dy ⊙ relu'(y) need not be written out before its two products.
- */
-export const MASK_RELU_A = 8;
-export const MASK_RELU_B = 16;
-
-/** dy·[y > 0], NaN where y is NaN: relu's backward from y (Relu.backwardFromY in activations.ts). */
-@inline function reluMask(v: v128, y: v128): v128 {
-  return v128.or(v128.and(v, f32x4.gt(y, f32x4.splat(0))), v128.and(y, f32x4.ne(y, y)));
-}
-
-@inline function reluMaskScalar(v: f32, y: f32): f32 {
-  return y > 0 ? v : y != y ? y : 0;
-}
 
 const PACKED_A_BYTES: usize = MC * KC * 4;
 const PACKED_B_BYTES: usize = KC * NC * 4;
@@ -73,7 +57,7 @@ export function gemmScratchBytes(): usize {
  * Packs op(B)[pc : pc+kc, jc : jc+nc] as strips of NR columns; strip s holds kc rows of NR floats,
  * zero-padded past the last column. `ldb` is B's row stride in floats as stored.
  */
-function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc: i32, transposed: bool, masked: bool, delta: usize): void {
+function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc: i32, transposed: bool): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     const strip = packed + floatOffset(jr * kc);
@@ -82,13 +66,7 @@ function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc:
       // op(B)[p, j] = B[p·ldb + j]: each row of the strip is contiguous in B.
       let src = b + floatOffset(pc * ldb + j0);
       const rowStride = floatOffset(ldb);
-      if (cols == NR && masked) {
-        for (let p = 0; p < kc; p++, src += rowStride) {
-          const dst = strip + floatOffset(p * NR);
-          v128.store(dst, reluMask(v128.load(src), v128.load(src + delta)));
-          v128.store(dst, reluMask(v128.load(src, 16), v128.load(src + delta, 16)), 16);
-        }
-      } else if (cols == NR) {
+      if (cols == NR) {
         for (let p = 0; p < kc; p++, src += rowStride) {
           const dst = strip + floatOffset(p * NR);
           v128.store(dst, v128.load(src));
@@ -99,10 +77,7 @@ function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc:
           const dst = strip + floatOffset(p * NR);
           v128.store(dst, f32x4.splat(0));
           v128.store(dst, f32x4.splat(0), 16);
-          for (let c = 0; c < cols; c++) {
-            const q = src + floatOffset(c);
-            store<f32>(dst + floatOffset(c), masked ? reluMaskScalar(load<f32>(q), load<f32>(q + delta)) : load<f32>(q));
-          }
+          for (let c = 0; c < cols; c++) store<f32>(dst + floatOffset(c), load<f32>(src + floatOffset(c)));
         }
       }
     } else if (cols == NR) {
@@ -147,7 +122,7 @@ function packB(b: usize, packed: usize, ldb: i32, pc: i32, kc: i32, jc: i32, nc:
  * Packs op(A)[ic : ic+mc, pc : pc+kc] as strips of MR rows; strip s holds kc columns of MR floats,
  * zero-padded past the last row. `lda` is A's row stride in floats as stored.
  */
-function packA(a: usize, packed: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32, transposed: bool, masked: bool, delta: usize): void {
+function packA(a: usize, packed: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc: i32, transposed: bool): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const strip = packed + floatOffset(ir * kc);
@@ -179,40 +154,27 @@ function packA(a: usize, packed: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc:
       const row4 = row3 + rowStride;
       const slot: usize = MR * 4;
       let p = 0;
-      if (masked) {
-        for (; p + 4 <= kc; p += 4) {
-          const off = floatOffset(p);
-          const dst = strip + floatOffset(p * MR);
-          transpose4(
-            reluMask(v128.load(row0 + off), v128.load(row0 + delta + off)), reluMask(v128.load(row1 + off), v128.load(row1 + delta + off)),
-            reluMask(v128.load(row2 + off), v128.load(row2 + delta + off)), reluMask(v128.load(row3 + off), v128.load(row3 + delta + off)),
-            dst, slot,
-          );
-          storeColumn(dst + 16, slot, reluMask(v128.load(row4 + off), v128.load(row4 + delta + off)));
-        }
-      } else {
-        for (; p + 4 <= kc; p += 4) {
-          const off = floatOffset(p);
-          const dst = strip + floatOffset(p * MR);
-          transpose4(v128.load(row0 + off), v128.load(row1 + off), v128.load(row2 + off), v128.load(row3 + off), dst, slot);
-          storeColumn(dst + 16, slot, v128.load(row4 + off));
-        }
+      for (; p + 4 <= kc; p += 4) {
+        const off = floatOffset(p);
+        const dst = strip + floatOffset(p * MR);
+        transpose4(v128.load(row0 + off), v128.load(row1 + off), v128.load(row2 + off), v128.load(row3 + off), dst, slot);
+        storeColumn(dst + 16, slot, v128.load(row4 + off));
       }
       for (; p < kc; p++) {
         const off = floatOffset(p);
         const dst = strip + floatOffset(p * MR);
-        store<f32>(dst, maybeMasked(row0 + off, masked, delta));
-        store<f32>(dst, maybeMasked(row1 + off, masked, delta), 4);
-        store<f32>(dst, maybeMasked(row2 + off, masked, delta), 8);
-        store<f32>(dst, maybeMasked(row3 + off, masked, delta), 12);
-        store<f32>(dst, maybeMasked(row4 + off, masked, delta), 16);
+        store<f32>(dst, load<f32>(row0 + off));
+        store<f32>(dst, load<f32>(row1 + off), 4);
+        store<f32>(dst, load<f32>(row2 + off), 8);
+        store<f32>(dst, load<f32>(row3 + off), 12);
+        store<f32>(dst, load<f32>(row4 + off), 16);
       }
     } else {
       for (let r = 0; r < MR; r++) {
         const dst = strip + floatOffset(r);
         if (r < rows) {
           const src = b0(a, (i0 + r) * lda + pc);
-          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), maybeMasked(src + floatOffset(p), masked, delta));
+          for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), load<f32>(src + floatOffset(p)));
         } else {
           for (let p = 0; p < kc; p++) store<f32>(dst + floatOffset(p * MR), 0);
         }
@@ -227,10 +189,6 @@ function packA(a: usize, packed: usize, lda: i32, ic: i32, mc: i32, pc: i32, kc:
   v128.store32_lane(dst + stride, v, 1);
   v128.store32_lane(dst + 2 * stride, v, 2);
   v128.store32_lane(dst + 3 * stride, v, 3);
-}
-
-@inline function maybeMasked(q: usize, masked: bool, delta: usize): f32 {
-  return masked ? reluMaskScalar(load<f32>(q), load<f32>(q + delta)) : load<f32>(q);
 }
 
 /** Address of float `index` of the array at `base`. */
@@ -381,15 +339,12 @@ function macroKernel<Op>(
  * a call may work on a block of larger matrices: the threads split a product into such blocks. Each
  * output element's sum runs over p in the same order whatever block it falls in, which is what makes
  * the split invisible in the result bits.
- * With MASK_RELU_A or MASK_RELU_B, `mask` is y for that (untransposed) operand, laid out like it.
  * k = 0 still runs one (empty) panel, so out becomes act([out +] bias).
  */
 @inline export function gemm<Op>(
   a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, bias: usize, pa: f32, pb: f32, scratch: usize,
-  lda: i32, ldb: i32, ldc: i32, mask: usize = 0,
+  lda: i32, ldb: i32, ldc: i32,
 ): void {
-  const maskA = (flags & MASK_RELU_A) != 0;
-  const maskB = (flags & MASK_RELU_B) != 0;
   const transposeA = (flags & TRANSPOSE_A) != 0;
   const transposeB = (flags & TRANSPOSE_B) != 0;
   const accumulate = (flags & ACCUMULATE) != 0;
@@ -417,10 +372,10 @@ function macroKernel<Op>(
       const kc = min(KC, k - pc);
       const loadC = pc > 0 || accumulate;
       const last = pc + kc >= k;
-      packB(b, packedB, ldb, pc, kc, jc, nc, transposeB, maskB, mask - b);
+      packB(b, packedB, ldb, pc, kc, jc, nc, transposeB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(a, packedA, lda, ic, mc, pc, kc, transposeA, maskA, mask - a);
+        packA(a, packedA, lda, ic, mc, pc, kc, transposeA);
         macroKernel<Op>(
           packedA, packedB, out + <usize>ic * ldcBytes + floatOffset(jc), ldcBytes, mc, nc, kc, loadC, last, bias ? biasBlock : 0, params, tile,
         );

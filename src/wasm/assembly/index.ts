@@ -17,21 +17,7 @@
  * its `params` (0 where it has fewer). The loader (../index.ts) binds these by id from the table and
  * refuses to load if a row has no export, so adding a row to the table without its kernel fails loudly.
  */
-import { Linear } from './activations';
-import { gemm } from './gemm';
-
-export { gemmScratchBytes, TRANSPOSE_A, TRANSPOSE_B, ACCUMULATE, MASK_RELU_A, MASK_RELU_B } from './gemm';
-
-/**
- * out = op(A)·op(B) [+ out] with relu's backward fused into one untransposed operand (MASK_RELU_A or
- * MASK_RELU_B in flags; `mask` is the forward's y laid out like that operand): a dense layer's
- * dx = (dy ⊙ [y > 0])·Wᵀ and dW = xᵀ·(dy ⊙ [y > 0]) without writing dz.
- */
-export function matmulReluMasked(
-  a: usize, b: usize, out: usize, m: i32, k: i32, n: i32, flags: i32, mask: usize, scratch: usize, lda: i32, ldb: i32, ldc: i32,
-): void {
-  gemm<Linear>(a, b, out, m, k, n, flags, 0, 0, 0, scratch, lda, ldb, ldc, mask);
-}
+export { gemmScratchBytes, TRANSPOSE_A, TRANSPOSE_B, ACCUMULATE } from './gemm';
 export { preluChannels, preluChannelsGrad } from './prelu';
 export { sgdUpdate, adamUpdate, sumAxisF64 } from './optim';
 export { sumSquaresF64, squaredDistanceF64, absMaxF32 } from './reduce';

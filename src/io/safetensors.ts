@@ -1,21 +1,16 @@
 /**
- * Reading and writing `.safetensors` files (https://huggingface.co/docs/safetensors): an 8-byte
- * little-endian header length N, N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin,
- * end] }, __metadata__?: { string: string } }` with offsets relative to the byte after the header, then
- * the raw little-endian data. We write F32 only and pad the header with spaces to a multiple of 8 bytes,
- * as the reference writer does, so data stays aligned.
+ * The `.safetensors` format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
+ * length N, N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {
+ * string: string } }` with offsets relative to the byte after the header, then the raw little-endian data.
+ * We write F32 only and pad the header with spaces to a multiple of 8 bytes, as the reference writer does,
+ * so data stays aligned. Pure functions on bytes: the same in Node and in the browser.
  *
- * The reader treats the file as untrusted: the header length is checked against the file size and a
- * 100 MB cap (the reference implementation's) before anything is allocated; every entry's dtype, shape,
- * offsets and byte count is checked, and the ranges must tile the data section exactly. A bad file is
- * an error naming the problem, never an allocation of the size it claims.
- *
- * Writes are atomic: a temporary file in the same directory is written, fsynced and renamed over the
- * target, so a crash mid-write leaves the previous file intact.
+ * The parser treats its input as untrusted: the header length is checked against the size and a 100 MB
+ * cap (the reference implementation's) before anything is allocated; every entry's dtype, shape, offsets
+ * and byte count is checked, and the ranges must tile the data section exactly. A bad file is an error
+ * naming the problem, never an allocation of the size it claims.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { describe } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
 
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
@@ -71,55 +66,50 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
   return bytes;
 }
 
-/** Writes bytes to `path` atomically (temp file in the same directory, fsync, rename). */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`writeFileAtomic: path must be a non-empty string, got ${describe(path)}`);
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}.tmp`);
-  const fd = openSync(tmp, 'wx');
-  try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  // Persist the rename itself; not every platform lets a directory be opened for fsync.
-  try {
-    const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* best effort */ }
-}
-
 function fail(path: string, problem: string): never {
   throw new Error(`${path} is not a valid safetensors file: ${problem}`);
 }
 
-/** Reads and validates a safetensors file holding F32 tensors. */
-export function readSafetensors(path: string): SafetensorsContents {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`readSafetensors: path must be a non-empty string, got ${describe(path)}`);
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
+/**
+ * Bytes to parse, read on demand so that a file claiming gigabytes is rejected before anything of that
+ * size is allocated: a file in Node (./files.ts), bytes in memory anywhere.
+ */
+export interface ByteSource {
+  /** How the source is named in errors (a path, a URL, "the given bytes"). */
+  readonly name: string;
+  readonly size: number;
+  /** Copies `length` bytes at `position` into `into` (from 0); returns how many were read. */
+  read(into: Uint8Array, length: number, position: number): number;
+}
+
+/** A ByteSource over bytes already in memory. */
+export function bytesSource(bytes: Uint8Array, name = 'the given bytes'): ByteSource {
+  return {
+    name,
+    size: bytes.length,
+    read(into, length, position) {
+      const part = bytes.subarray(position, Math.min(bytes.length, position + length));
+      into.set(part);
+      return part.length;
+    },
+  };
+}
+
+/** Parses and validates safetensors bytes holding F32 tensors. */
+export function parseSafetensors(source: ByteSource): SafetensorsContents {
+  const path = source.name;
+  {
+    const size = source.size;
     if (size < 8) fail(path, `it holds ${size} bytes, fewer than the 8-byte header length (truncated?)`);
     const lenBuf = new Uint8Array(8);
-    readSync(fd, lenBuf, 0, 8, 0);
+    source.read(lenBuf, 8, 0);
     const headerLen = new DataView(lenBuf.buffer).getBigUint64(0, true);
     if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(path, `the header claims ${headerLen} bytes, more than the ${MAX_HEADER_BYTES}-byte limit (corrupt length?)`);
     const n = Number(headerLen);
     if (n < 2) fail(path, `the header length is ${n} bytes, too short for a JSON object`);
     if (8 + n > size) fail(path, `the header claims ${n} bytes but the file holds only ${size - 8} after the length (truncated?)`);
     const headerBytes = new Uint8Array(n);
-    readSync(fd, headerBytes, 0, n, 8);
+    source.read(headerBytes, n, 8);
     let header: unknown;
     try {
       header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
@@ -164,7 +154,7 @@ export function readSafetensors(path: string): SafetensorsContents {
     const tensors = new Map<string, NamedArray>();
     for (const e of entries) {
       const bytes = new Uint8Array(e.end - e.begin);
-      const got = bytes.length ? readSync(fd, bytes, 0, bytes.length, 8 + n + e.begin) : 0;
+      const got = bytes.length ? source.read(bytes, bytes.length, 8 + n + e.begin) : 0;
       if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of "${e.name}"`);
       const dv = new DataView(bytes.buffer);
       const data = new Float32Array(bytes.length / 4);
@@ -172,7 +162,5 @@ export function readSafetensors(path: string): SafetensorsContents {
       tensors.set(e.name, { shape: e.shape, data });
     }
     return { tensors, metadata };
-  } finally {
-    closeSync(fd);
   }
 }

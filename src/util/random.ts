@@ -1,5 +1,5 @@
 /**
- * The one seeded random number generator of the project (DESIGN.md, principle 11): initialisers,
+ * The one seeded random number generator of the project: initialisers,
  * shuffling, dropout and rrelu all draw from an `Rng`, so the same seed gives the same bits.
  * Algorithm: xoshiro128** (Blackman & Vigna, https://prng.di.unimi.it/), seeded through splitmix32 so
  * that nearby seeds give unrelated streams.

@@ -2,8 +2,9 @@
  * Which backend computes. `wasm` is the default wherever it loads; `js` is the fallback, and the reason a
  * load failed is kept so that `getBackend()` users can be told why (`backendFailure()`).
  */
-import { JsBackend } from './js.js';
-import type { Backend, BackendName } from './types.js';
+import { JsBackend } from '../backend/js.js';
+import type { Backend, BackendName } from '../backend/types.js';
+import { describe } from '../util/describe.js';
 import { createWasmBackend, createWasmBackendSync } from '../wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'wasm'];
@@ -42,7 +43,7 @@ export function backend(): Backend {
 /** Switches backend. Tensors keep the backend they were created on; new ones use the new backend. */
 export async function setBackend(name: BackendName): Promise<void> {
   if (!(BACKEND_NAMES as readonly unknown[]).includes(name)) {
-    throw new Error(`setBackend: name must be one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new Error(`setBackend: name must be one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(', ')}, got ${describe(name)}`);
   }
   if (name === 'js') {
     current = js();
@@ -83,13 +84,10 @@ export async function backendInstance(name: BackendName): Promise<Backend> {
  * split is deterministic: results are the same bits for any count. The js backend has one thread.
  */
 export function setThreads(n: number): void {
-  const b = backend() as Backend & { setThreads?: (n: number) => void };
-  if (b.setThreads) return b.setThreads(n);
-  if (n !== 1) throw new RangeError(`setThreads: the ${b.name} backend runs on one thread; n must be 1, got ${n}`);
+  backend().setThreads(n);
 }
 
 /** The number of threads the current backend uses for large kernel calls. */
 export function getThreads(): number {
-  const b = backend() as Backend & { threads?: number };
-  return typeof b.threads === 'number' ? b.threads : 1;
+  return backend().threads;
 }

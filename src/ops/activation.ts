@@ -1,97 +1,19 @@
 /**
- * Looking up the table: ids and aliases, parameter validation, and the `Activation` object that applies
- * a row of the table forward and backward on the current backend.
+ * The activation executor: a row of the table with its parameters resolved, applied forward and backward
+ * on Float32Arrays (through the current backend) or on Tensors (in place, on their backend). It is what
+ * the kernels receive as their `KernelActivation` (id, params, f, df, dfFromY), and what layers hold.
+ * rrelu in training draws a slope per element (`drawSlopes`, shared with the `activate` op).
  */
-import { backend } from '../backend/registry.js';
+import { getSpec, resolveParams, type ActivationLike } from '../activations/lookup.js';
+import { ACTIVATIONS } from '../activations/table.js';
+import type { ActivationSpec, ParamValues } from '../activations/types.js';
 import { arrayStorage } from '../backend/js.js';
-import type { ActivationCall, Backend, Storage } from '../backend/types.js';
-import { Rng } from '../tensor/random.js';
-import { Tensor, describe, empty } from '../tensor/tensor.js';
-import { ACTIVATIONS } from './table.js';
-import type { ActivationSpec, ParamValues } from './types.js';
-
-const byName = new Map<string, ActivationSpec>();
-for (const spec of ACTIVATIONS) {
-  for (const name of [spec.id, ...spec.aliases]) {
-    if (byName.has(name)) throw new Error(`activation table: "${name}" is defined twice`);
-    byName.set(name, spec);
-  }
-}
-
-/** Every row of the table, in table order. */
-export function listActivations(): readonly ActivationSpec[] {
-  return ACTIVATIONS;
-}
-
-/** Every id (not aliases), in table order: the valid choices for CLIs and menus. */
-export function activationIds(): string[] {
-  return ACTIVATIONS.map((s) => s.id);
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** The spec for an id or alias; unknown names fail with the valid ids and the nearest match. */
-export function getSpec(id: string): ActivationSpec {
-  if (typeof id !== 'string') throw new TypeError(`activation id must be a string, got ${describe(id)}`);
-  const spec = byName.get(id) ?? byName.get(id.toLowerCase().replace(/-/g, '_'));
-  if (spec) return spec;
-  let best = '';
-  let bestD = Infinity;
-  for (const name of byName.keys()) {
-    const dist = editDistance(id.toLowerCase(), name);
-    if (dist < bestD) [best, bestD] = [name, dist];
-  }
-  throw new Error(`unknown activation "${id}"; did you mean "${best}"? Valid ids: ${activationIds().join(', ')}`);
-}
-
-/** Fills defaults and checks every parameter against its rule; unknown parameter names are errors. */
-export function resolveParams(spec: ActivationSpec, given: Readonly<Record<string, unknown>> = {}): ParamValues {
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new TypeError(`${spec.id}: params must be an object like { ${spec.params.map((p) => `${p.name}: ${p.default}`).join(', ')} }, got ${describe(given)}`);
-  }
-  const known = new Set(spec.params.map((p) => p.name));
-  for (const key of Object.keys(given)) {
-    if (!known.has(key)) {
-      const list = spec.params.length ? spec.params.map((p) => p.name).join(', ') : 'none';
-      throw new Error(`${spec.id}: unknown parameter "${key}" (its parameters: ${list})`);
-    }
-  }
-  const out: Record<string, number> = {};
-  for (const p of spec.params) {
-    const v = given[p.name] ?? p.default;
-    if (typeof v !== 'number' || !p.valid(v)) {
-      throw new RangeError(`${spec.id}: parameter ${p.name} ${p.rule}, got ${typeof v === 'number' ? v : describe(v)}`);
-    }
-    out[p.name] = v;
-  }
-  const problem = spec.check?.(out);
-  if (problem) throw new RangeError(`${spec.id}: ${problem}`);
-  return Object.freeze(out);
-}
-
-/** The largest |f'(x)| over the plot range, scanned finely; "saturated" means below 1% of it. */
-export function maxAbsDerivative(spec: ActivationSpec, params: ParamValues = resolveParams(spec)): number {
-  const [lo, hi] = spec.plotRange;
-  let best = 0;
-  const steps = 4000;
-  for (let i = 0; i <= steps; i++) best = Math.max(best, Math.abs(spec.df(lo + ((hi - lo) * i) / steps, params)));
-  return best;
-}
-
-/** What layers accept for an activation: an id, an id with parameters, or a spec. */
-export type ActivationLike = string | ActivationSpec | { readonly id: string; readonly params?: Readonly<Record<string, number>> };
+import type { Backend, KernelActivation, Storage } from '../backend/types.js';
+import { backend } from '../runtime/backend.js';
+import { empty } from '../tensor/create.js';
+import { Tensor } from '../tensor/tensor.js';
+import { describe } from '../util/describe.js';
+import { Rng } from '../util/random.js';
 
 export interface ActivationOptions {
   /** rrelu only: draw a random slope per element (true) or use (lower + upper)/2 (false, the default). */
@@ -102,20 +24,26 @@ export interface ActivationOptions {
 
 type Values = Float32Array | Tensor;
 
-export class Activation {
+export class Activation implements KernelActivation {
   readonly spec: ActivationSpec;
   readonly params: ParamValues;
   readonly training: boolean;
+  readonly f: ActivationSpec['f'];
+  readonly df: ActivationSpec['df'];
+  readonly dfFromY: ActivationSpec['dfFromY'];
+  /** True for `linear`, the identity: layers and ops skip it (no epilogue, no backward step). */
+  readonly isIdentity: boolean;
   private readonly rng: Rng | null;
   /** rrelu in training: the slopes drawn by the last forward, which its backward must reuse. */
   private lastSlopes: Float32Array | null = null;
-  /** What the kernels are called with; spec and params never change, so one object serves every call. */
-  private readonly kernelCall: ActivationCall;
 
   constructor(spec: ActivationSpec, params: ParamValues, options: ActivationOptions = {}) {
     this.spec = spec;
     this.params = params;
-    this.kernelCall = { spec, params };
+    this.f = spec.f;
+    this.df = spec.df;
+    this.dfFromY = spec.dfFromY;
+    this.isIdentity = spec.id === 'linear';
     this.training = options.training ?? false;
     if (typeof this.training !== 'boolean') throw new TypeError(`${spec.id}: options.training must be a boolean, got ${describe(options.training)}`);
     this.rng = spec.stochastic && this.training ? new Rng(options.seed ?? 0) : null;
@@ -125,8 +53,20 @@ export class Activation {
     return this.spec.id;
   }
 
-  get call(): ActivationCall {
-    return this.kernelCall;
+  /** True when the backward can read f' from the output alone (relu: dy·[y > 0]), so y may replace x. */
+  get backwardReadsOutput(): boolean {
+    return this.spec.backwardFrom === 'y';
+  }
+
+  /** True for rrelu: random slopes in training, their mean in inference. */
+  get stochastic(): boolean {
+    return this.spec.stochastic !== undefined;
+  }
+
+  /** The JSON form layers save: the id alone when every parameter has its default, else { id, params }. */
+  toConfig(): ActivationLike {
+    const defaults = this.spec.params.every((p) => this.params[p.name] === p.default);
+    return defaults ? this.id : { id: this.id, params: { ...this.params } };
   }
 
   /** y = f(x). The result has the kind of x (Float32Array or Tensor); `out` may be x itself. */
@@ -137,10 +77,7 @@ export class Activation {
     if (out !== undefined) checkKind(this.spec.id, 'forward', 'out', out, x);
     if (this.rng) {
       const slopes = new Float32Array(sizeOf(x));
-      const { lower, upper } = this.spec.stochastic!;
-      const l = this.params[lower]!;
-      const u = this.params[upper]!;
-      for (let i = 0; i < slopes.length; i++) slopes[i] = l + (u - l) * this.rng.next();
+      drawSlopes(this, this.rng, slopes);
       this.lastSlopes = slopes;
       return run([x, slopes], out, x, (b, [xs, ss], o) => b.prelu(xs!, ss!, slopes.length, o));
     }
@@ -148,10 +85,10 @@ export class Activation {
     // arrays per call, which at a few thousand elements cost as much as the kernel.
     if (x instanceof Tensor) {
       const result = resultTensor(x, out);
-      x.backend.unary(this.kernelCall, x.storage, result.storage);
+      x.backend.unary(this, x.storage, result.storage);
       return result;
     }
-    return run([x], out, x, (b, [xs], o) => b.unary(this.kernelCall, xs!, o));
+    return run([x], out, x, (b, [xs], o) => b.unary(this, xs!, o));
   }
 
   /** dL/dx given x and dL/dy (dy). The result has the kind of x; `out` may be dy. */
@@ -170,10 +107,10 @@ export class Activation {
     }
     if (x instanceof Tensor) {
       const result = resultTensor(x, out);
-      x.backend.unaryGrad(this.kernelCall, x.storage, (dy as Tensor).storage, result.storage);
+      x.backend.unaryGrad(this, x.storage, (dy as Tensor).storage, result.storage);
       return result;
     }
-    return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this.kernelCall, xs!, g!, o));
+    return run([x, dy], out, x, (b, [xs, g], o) => b.unaryGrad(this, xs!, g!, o));
   }
 
   /**
@@ -193,10 +130,10 @@ export class Activation {
     if (out !== undefined) checkKind(this.spec.id, 'backwardFromOutput', 'out', out, y);
     if (y instanceof Tensor) {
       const result = resultTensor(y, out);
-      y.backend.unaryGradFromY(this.kernelCall, y.storage, (dy as Tensor).storage, result.storage);
+      y.backend.unaryGradFromY(this, y.storage, (dy as Tensor).storage, result.storage);
       return result;
     }
-    return run([y, dy], out, y, (b, [ys, g], o) => b.unaryGradFromY(this.kernelCall, ys!, g!, o));
+    return run([y, dy], out, y, (b, [ys, g], o) => b.unaryGradFromY(this, ys!, g!, o));
   }
 }
 
@@ -300,4 +237,22 @@ export function toActivation(like: ActivationLike, options?: ActivationOptions):
     return getActivation(l.id, l.params, options);
   }
   throw new TypeError(`activation must be an id such as "relu", { id, params } or a spec, got ${describe(like)}`);
+}
+
+/**
+ * rrelu's slopes in training: slopes[i] ~ U(lower, upper), one draw per element from `rng` in index order
+ * (Xu et al. 2015, https://arxiv.org/abs/1505.00853). The one place they are drawn, for `Activation` and the
+ * `activate` op alike.
+ */
+export function drawSlopes(act: Activation, rng: Rng, slopes: Float32Array): void {
+  const { lower, upper } = act.spec.stochastic!;
+  const l = act.params[lower]!;
+  const u = act.params[upper]!;
+  for (let i = 0; i < slopes.length; i++) slopes[i] = l + (u - l) * rng.next();
+}
+
+/** An Activation from whatever an op or a layer was given, or null for none. */
+export function resolveActivation(act: ActivationLike | Activation | null | undefined): Activation | null {
+  if (act === null || act === undefined) return null;
+  return act instanceof Activation ? act : toActivation(act);
 }

@@ -1,0 +1,13 @@
+/**
+ * Sequential models: building and running (./sequential.ts), training (./trainer.ts, with callbacks in
+ * ./callbacks.ts and data checks in ./data.ts), and saving and loading (./encode.ts, ./load.ts).
+ */
+export { Sequential, sequential } from './sequential.js';
+export type { SequentialConfig, SequentialOptions } from './sequential.js';
+export { Trainer } from './trainer.js';
+export type { CompileOptions, FitOptions, MetricId, TrainableModel } from './trainer.js';
+export { NonFiniteLossError } from './callbacks.js';
+export type { Callbacks, History, Logs, TrainBegin, TrainedModel } from './callbacks.js';
+export type { Inputs, Targets } from './data.js';
+export { encodeModel } from './encode.js';
+export { loadModel, loadModelFromBytes, modelFromSafetensors } from './load.js';

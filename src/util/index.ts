@@ -1,0 +1,8 @@
+/**
+ * util/ — the bottom of the stack, imported by every other folder and importing none: `describe` for
+ * error messages, `nearest` for "did you mean …", and `Rng`, the project's one seeded random generator.
+ */
+export { DESCRIBE, describe } from './describe.js';
+export type { SelfDescribing } from './describe.js';
+export { editDistance, nearest } from './suggest.js';
+export { Rng } from './random.js';
