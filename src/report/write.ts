@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { sweepStaleTemporaries, trackTemporary } from '../io/files.js';
 import { renderHtml } from './html.js';
 import { validateResults, type LabResults } from './schema.js';
 
@@ -87,16 +88,31 @@ export async function writeFileAtomic(path: string, contents: string): Promise<v
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrack(temp);
   }
+}
+
+// Temporaries being written, each with the function that stops tracking it once renamed or removed.
+const tracked = new Map<string, () => void>();
+
+function untrack(temp: string): void {
+  tracked.get(temp)?.();
+  tracked.delete(temp);
 }
 
 async function writeTemp(path: string, contents: string): Promise<string> {
   const dir = resolve(path, '..');
   const temp = join(dir, `.${path.split(/[\\/]/).pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Temporaries left by a killed run are removed by the next write; this one is removed if the process
+  // ends by a signal before it is renamed.
+  sweepStaleTemporaries(path);
+  tracked.set(temp, trackTemporary(temp));
   try {
     await writeFile(temp, contents);
   } catch (error) {
     await rm(temp, { force: true });
+    untrack(temp);
     throw error;
   }
   return temp;
@@ -117,9 +133,13 @@ export async function writeResults(dir: string, results: LabResults): Promise<Re
   const jsonPath = join(absolute, RESULTS_FILE);
   const htmlPath = join(absolute, HTML_FILE);
   const staged: string[] = [];
+  const written: string[] = [];
   try {
-    staged.push(await writeTemp(jsonPath, json));
-    staged.push(await writeTemp(htmlPath, html));
+    for (const [target, contents] of [[jsonPath, json], [htmlPath, html]] as const) {
+      const temp = await writeTemp(target, contents);
+      staged.push(temp);
+      written.push(temp);
+    }
     // The page is renamed first: should the second rename fail, the previous results.json is still whole
     // and `rectifier report` can rebuild a matching page from it.
     await rename(staged[1]!, htmlPath);
@@ -128,6 +148,7 @@ export async function writeResults(dir: string, results: LabResults): Promise<Re
     staged.pop();
   } finally {
     await Promise.all(staged.map((t) => rm(t, { force: true })));
+    written.forEach(untrack);
   }
   return { json: jsonPath, html: htmlPath };
 }

@@ -5,7 +5,7 @@
 import { JsBackend } from '../backend/js.js';
 import type { Backend, BackendName } from '../backend/types.js';
 import { describe } from '../util/describe.js';
-import { createWasmBackend, createWasmBackendSync } from '../wasm/index.js';
+import { cores, createWasmBackend, createWasmBackendSync, relaxedSimdVariable, threadsVariable } from '../wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['js', 'wasm'];
 
@@ -29,13 +29,30 @@ function tryWasmSync(): Backend | null {
   }
 }
 
+function variable(name: string): string | undefined {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+}
+
+/**
+ * Checks the environment variables that configure the backends before any is loaded: a bad value is an
+ * error naming the variable and what it accepts, not a quiet fallback to the slower js backend (whose
+ * load failure would otherwise be taken for a missing wasm). Returns the backend asked for, if any.
+ */
+function checkEnvironment(): BackendName | null {
+  const wanted = variable('RECTIFIER_BACKEND');
+  if (wanted !== undefined && wanted !== '' && !(BACKEND_NAMES as string[]).includes(wanted)) {
+    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')} (or unset for wasm where it loads), got ${describe(wanted)}`);
+  }
+  const threads = variable('RECTIFIER_THREADS');
+  if (threads !== undefined && threads !== '') threadsVariable(threads, cores());
+  relaxedSimdVariable(variable('RECTIFIER_RELAXED_SIMD'));
+  return wanted === 'js' || wanted === 'wasm' ? wanted : null;
+}
+
 /** The backend in use, chosen on first use: RECTIFIER_BACKEND if set, else wasm where it loads, else js. */
 export function backend(): Backend {
   if (current) return current;
-  const wanted = typeof process !== 'undefined' ? process.env?.RECTIFIER_BACKEND : undefined;
-  if (wanted !== undefined && wanted !== '' && !(BACKEND_NAMES as string[]).includes(wanted)) {
-    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got "${wanted}"`);
-  }
+  const wanted = checkEnvironment();
   current = wanted === 'js' ? js() : (tryWasmSync() ?? js());
   return current;
 }
@@ -45,6 +62,7 @@ export async function setBackend(name: BackendName): Promise<void> {
   if (!(BACKEND_NAMES as readonly unknown[]).includes(name)) {
     throw new Error(`setBackend: name must be one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(', ')}, got ${describe(name)}`);
   }
+  checkEnvironment();
   if (name === 'js') {
     current = js();
     return;

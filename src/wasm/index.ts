@@ -114,7 +114,8 @@ function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }
 
-function cores(): number {
+/** The cores kernel threads can use (1 where this cannot be known). */
+export function cores(): number {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   return Math.max(1, os?.availableParallelism?.() ?? 1);
@@ -128,9 +129,27 @@ function threadOption(options: WasmBackendOptions, maxThreads: number): number {
   }
   const text = env('RECTIFIER_THREADS');
   if (text === undefined || text === '') return maxThreads;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`RECTIFIER_THREADS must be a positive integer, got ${JSON.stringify(text)}`);
+  return threadsVariable(text, maxThreads);
+}
+
+/**
+ * RECTIFIER_THREADS as a thread count: a whole number from 1, capped at the cores (a script written for a
+ * larger machine still runs). Anything else is an error naming the variable and the valid range, never a
+ * silent fallback.
+ */
+export function threadsVariable(text: string, maxThreads: number): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`RECTIFIER_THREADS must be a whole number of threads from 1 to ${maxThreads} (the cores of this machine; larger values are capped at ${maxThreads}), got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`);
+  }
   return Math.min(n, maxThreads);
+}
+
+/** RECTIFIER_RELAXED_SIMD: '1' for the relaxed-SIMD build, '0' or unset for the default. */
+export function relaxedSimdVariable(text: string | undefined): boolean {
+  if (text === undefined || text === '' || text === '0') return false;
+  if (text === '1') return true;
+  throw new RangeError(`RECTIFIER_RELAXED_SIMD must be 1 (use relaxed SIMD) or 0 (do not), got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`);
 }
 
 /**
@@ -150,7 +169,7 @@ export function createWasmBackendSync(options: WasmBackendOptions = {}): Backend
   }
   const maxThreads = cores();
   const threads = { maxThreads, threads: threadOption(options, maxThreads) };
-  const relaxed = options.relaxedSimd ?? env('RECTIFIER_RELAXED_SIMD') === '1';
+  const relaxed = options.relaxedSimd ?? relaxedSimdVariable(env('RECTIFIER_RELAXED_SIMD'));
   let relaxedSimdFailure: string | null = null;
   if (relaxed) {
     try {

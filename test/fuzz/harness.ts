@@ -11,12 +11,14 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from 'rectifier';
 import { FAILURES, type FuzzCase, type FuzzTarget, type Verdict } from './target.js';
-import type { CaseReply, CaseRequest, WorkerInit } from './worker.js';
+import type { CaseReply, CaseRequest, WatchdogMarker, WorkerInit } from './worker.js';
 
 export interface PoolOptions {
   /** Worker processes (default: the number of cores, at most 4). */
   readonly workers?: number;
-  /** A case that runs longer than this is a hang; its worker is killed (default 10 s). */
+  /** A case that uses more CPU time than this is a hang; its worker is killed (default 5 s). */
+  readonly cpuLimitMs?: number;
+  /** A case that takes longer than this by the clock (a wait that uses no CPU) is a hang too (default 60 s). */
   readonly timeLimitMs?: number;
   /** A worker whose resident memory passes this is killed and the case fails (default 768 MB). */
   readonly memoryBoundMb?: number;
@@ -101,13 +103,15 @@ export class FuzzPool {
   private readonly slots: (Slot | undefined)[] = [];
   private readonly scratch = mkdtempSync(join(tmpdir(), 'rectifier-fuzz-'));
   private readonly timeLimitMs: number;
+  private readonly cpuLimitMs: number;
   private readonly boundBytes: number;
   private readonly failuresDir: string;
   private readonly log: (line: string) => void;
   private nextId = 0;
 
   constructor(private readonly options: PoolOptions = {}) {
-    this.timeLimitMs = options.timeLimitMs ?? 10_000;
+    this.timeLimitMs = options.timeLimitMs ?? 60_000;
+    this.cpuLimitMs = options.cpuLimitMs ?? 5_000;
     this.boundBytes = (options.memoryBoundMb ?? 768) * 2 ** 20;
     this.failuresDir = options.failuresDir ?? join(process.cwd(), 'fuzz-failures');
     this.log = options.log ?? (() => {});
@@ -117,8 +121,9 @@ export class FuzzPool {
     return this.boundBytes / 2 ** 20;
   }
 
-  get timeLimit(): number {
-    return this.timeLimitMs;
+  /** The limits of a case, as the report states them. */
+  get limits(): string {
+    return `${this.cpuLimitMs / 1000} s of CPU and ${this.timeLimitMs / 1000} s by the clock per case`;
   }
 
   private async spawn(index: number): Promise<Slot> {
@@ -135,7 +140,7 @@ export class FuzzPool {
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code, signal) => reject(new Error(`fuzz worker exited while starting (${signal ?? code}): ${slot.stderrTail}`)));
-      child.send({ type: 'init', boundBytes: this.boundBytes, markerFile: marker } satisfies WorkerInit);
+      child.send({ type: 'init', boundBytes: this.boundBytes, cpuLimitMs: this.cpuLimitMs, markerFile: marker } satisfies WorkerInit);
     });
     child.removeAllListeners('exit');
     return slot;
@@ -164,8 +169,13 @@ export class FuzzPool {
       const onExit = (code: number | null, signal: string | null) => {
         this.slots[i] = undefined;
         if (existsSync(slot.marker)) {
-          const rss = Number(readFileSync(slot.marker, 'utf8'));
-          finish({ type: 'verdict', id, verdict: 'memory', message: `the worker's resident memory reached ${(rss / 2 ** 20).toFixed(0)} MB, beyond the ${this.memoryBoundMb} MB bound`, outputs: [], peakBytes: rss, ms: 0 });
+          const seen = JSON.parse(readFileSync(slot.marker, 'utf8')) as WatchdogMarker;
+          rmSync(slot.marker, { force: true });
+          if (seen.kind === 'cpu') {
+            finish({ type: 'verdict', id, verdict: 'hang', message: `the case used more than ${this.cpuLimitMs / 1000} s of CPU time`, outputs: [], peakBytes: seen.rss, ms: 0 });
+          } else {
+            finish({ type: 'verdict', id, verdict: 'memory', message: `the worker's resident memory reached ${(seen.rss / 2 ** 20).toFixed(0)} MB, beyond the ${this.memoryBoundMb} MB bound`, outputs: [], peakBytes: seen.rss, ms: 0 });
+          }
         } else {
           finish({ type: 'verdict', id, verdict: 'crash', message: `the worker died (${signal ?? `exit code ${code}`}): ${slot.stderrTail.trim().slice(-1500)}`, outputs: [], peakBytes: 0, ms: 0 });
         }
@@ -174,7 +184,7 @@ export class FuzzPool {
         slot.child.off('exit', onExit);
         slot.child.kill('SIGKILL');
         this.slots[i] = undefined;
-        finish({ type: 'verdict', id, verdict: 'hang', message: `no verdict within the ${this.timeLimitMs} ms time limit`, outputs: [], peakBytes: 0, ms: 0 });
+        finish({ type: 'verdict', id, verdict: 'hang', message: `no verdict within ${this.timeLimitMs / 1000} s by the clock`, outputs: [], peakBytes: 0, ms: 0 });
       }, this.timeLimitMs);
       slot.child.on('message', onMessage);
       slot.child.on('exit', onExit);
@@ -287,6 +297,6 @@ export function formatCounts(all: readonly TargetCounts[], pool: FuzzPool): stri
   return [
     line(rows[0]!),
     ...rows.slice(1).map(line),
-    `(seed ${all[0]?.seed ?? '-'}; time limit ${pool.timeLimit} ms per case; memory bound ${pool.memoryBoundMb} MB resident per worker${kinds.length ? `; failures: ${kinds.map(([v, n]) => `${n} ${v}`).join(', ')}` : ''})`,
+    `(seed ${all[0]?.seed ?? '-'}; at most ${pool.limits}; memory bound ${pool.memoryBoundMb} MB resident per worker${kinds.length ? `; failures: ${kinds.map(([v, n]) => `${n} ${v}`).join(', ')}` : ''})`,
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--long] [--target a,b] [--seed N] [--cases N] [--case I] [--workers N]
+ * `npm run fuzz -- [--long] [--target a,b] [--seed N] [--cases N] [--case I] [--workers N] [--cpu-limit ms]
  * [--time-limit ms] [--memory-bound MB]`: the fuzz suite outside the test runner. The default is what CI
  * runs (seed 1, 1,000 cases per target); --long runs 20,000 per target from a fresh seed (printed, so a
  * failure can be replayed); --case replays one case. Exits 1 when any case fails.
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     case: { type: 'string' },
     workers: { type: 'string' },
     'time-limit': { type: 'string' },
+    'cpu-limit': { type: 'string' },
     'memory-bound': { type: 'string' },
   },
 });
@@ -34,12 +35,14 @@ const cases = int('cases', values.cases) ?? (values.long ? LONG_CASES : CI_CASES
 const only = int('case', values.case);
 const workers = int('workers', values.workers);
 const timeLimitMs = int('time-limit', values['time-limit']);
+const cpuLimitMs = int('cpu-limit', values['cpu-limit']);
 const memoryBoundMb = int('memory-bound', values['memory-bound']);
 const targets = await loadTargets(names);
 const pool = new FuzzPool({
   log: (line) => console.log(line),
   ...(workers ? { workers } : {}),
   ...(timeLimitMs ? { timeLimitMs } : {}),
+  ...(cpuLimitMs ? { cpuLimitMs } : {}),
   ...(memoryBoundMb ? { memoryBoundMb } : {}),
 });
 console.log(`fuzz: ${names.join(', ')}; seed ${seed}; ${only !== undefined ? `case ${only}` : `${cases} cases per target`}`);

@@ -93,9 +93,16 @@ function getAt(root: unknown, path: readonly (string | number)[]): unknown {
 /**
  * Damages a parsed JSON document in place of one to three nodes: a value replaced by a bad one, a key
  * deleted, an unexpected key added (including __proto__), an array emptied, grown or given holes of the
- * wrong type, two values swapped. Returns the damaged copy and what was done.
+ * wrong type, two values swapped. Returns the damaged copy and what was done. `maxItems` bounds how far an
+ * array grows, where each item costs real work (a chart to render).
  */
-export function mutateJson(rng: Rng, original: unknown, focus?: (path: readonly (string | number)[]) => boolean): { value: unknown; how: string } {
+export function mutateJson(
+  rng: Rng,
+  original: unknown,
+  focus?: (path: readonly (string | number)[]) => boolean,
+  options: { readonly maxItems?: number } = {},
+): { value: unknown; how: string } {
+  const maxItems = options.maxItems ?? 20_000;
   const hows: string[] = [];
   let root: unknown = structuredClone(original) as Json;
   const edits = smallInt(rng, 1, 3);
@@ -135,7 +142,7 @@ export function mutateJson(rng: Rng, original: unknown, focus?: (path: readonly 
           Object.defineProperty(node, k, { value: badValue(rng), enumerable: true, configurable: true, writable: true });
           hows.push(`${where}.${k} added`);
         } else if (Array.isArray(node)) {
-          const n = pick(rng, [0, 1, 1000, 20_000]);
+          const n = Math.min(maxItems, pick(rng, [0, 1, 1000, 20_000]));
           if (n === 0) node.length = 0;
           else for (let i = 0; i < n; i++) node.push(node.length ? (structuredClone(node[i % node.length]) as Json) : 0);
           hows.push(`${where} resized to ${node.length}`);
@@ -308,7 +315,7 @@ export function mutateTable(rng: Rng, rows: readonly (readonly string[])[]): { t
   const edits = smallInt(rng, 1, 4);
   let delimiter = ',';
   let newline = '\n';
-  // Tables stay near 200,000 cells at most, so that a case tests handling rather than raw parsing speed.
+  // Tables stay near 50,000 cells at most, so that a case tests handling rather than raw parsing speed.
   const cells = () => table.reduce((s, r) => s + r.length, 0);
   for (let e = 0; e < edits; e++) {
     if (table.length === 0) table.push([]);
@@ -319,7 +326,7 @@ export function mutateTable(rng: Rng, rows: readonly (readonly string[])[]): { t
       case 1:
       case 2: {
         const c = rng.int(Math.max(1, row.length));
-        const v = chance(rng, 0.9) ? pick(rng, BAD_CELLS) : longString(rng, pick(rng, [1000, 100_000]));
+        const v = chance(rng, 0.9) ? pick(rng, BAD_CELLS) : longString(rng, pick(rng, [1000, 30_000]));
         row[c] = v;
         hows.push(`row ${r + 1} cell ${c + 1} = ${describeShort(v)}`);
         break;
@@ -336,16 +343,16 @@ export function mutateTable(rng: Rng, rows: readonly (readonly string[])[]): { t
         break;
       }
       case 5: {
-        const copies = pick(rng, [2, 1000, 10_000]);
+        const copies = pick(rng, [2, 300, 3000]);
         const base = table.slice(1);
-        for (let i = 0; i < copies && base.length && cells() < 2e5; i += 100) {
+        for (let i = 0; i < copies && base.length && cells() < 5e4; i += 100) {
           for (let j = i; j < Math.min(copies, i + 100); j++) table.push([...base[j % base.length]!]);
         }
         hows.push(`${copies} rows appended`);
         break;
       }
       case 6: {
-        const width = Math.min(pick(rng, [1, 3, 2000]), Math.floor(2e5 / Math.max(1, table.length)));
+        const width = Math.min(pick(rng, [1, 3, 1000]), Math.floor(5e4 / Math.max(1, table.length)));
         for (const t of table) while (t.length < width) t.splice(t.length - 1, 0, '0');
         hows.push(`${width} columns`);
         break;

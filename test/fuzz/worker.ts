@@ -1,9 +1,11 @@
 /**
  * A fuzz worker: a child process that runs cases sent by the harness, one at a time, and answers with a
  * verdict. It lives in its own process so that the harness can kill it on a hang or a crash and start
- * another. A watchdog thread samples the process's resident memory every few milliseconds; past the bound
- * it writes the figure to a marker file and kills the process, which the harness reports as a memory
- * failure (a thread keeps sampling while the main thread is stuck in a loop or a large allocation).
+ * another. A watchdog thread samples the process's resident memory and CPU time every few milliseconds
+ * (a thread keeps sampling while the main thread is stuck in a loop or a large allocation): past the
+ * memory bound, or past the CPU time a case may use, it writes what it saw to a marker file and kills the
+ * process, which the harness reports as a memory failure or a hang. CPU time, unlike the clock, does not
+ * grow when other work shares the machine; the harness's own clock limit catches a case that waits.
  */
 import { Worker } from 'node:worker_threads';
 import { memory } from 'rectifier';
@@ -13,7 +15,16 @@ import { ReportedError, type FuzzTarget, unclearBecause, WrongResult, type Verdi
 export interface WorkerInit {
   readonly type: 'init';
   readonly boundBytes: number;
+  /** CPU time a case may use, in milliseconds. */
+  readonly cpuLimitMs: number;
   readonly markerFile: string;
+}
+
+/** What the watchdog writes to the marker file before it kills the worker. */
+export interface WatchdogMarker {
+  readonly kind: 'memory' | 'cpu';
+  readonly rss: number;
+  readonly cpuMs: number;
 }
 
 export interface CaseRequest {
@@ -36,15 +47,23 @@ export interface CaseReply {
   readonly ms: number;
 }
 
+// Shared with the watchdog: [0] peak resident bytes of the case, [1] CPU microseconds at its start, [2] 1
+// while a case runs.
 const WATCHDOG = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const peak = new Float64Array(workerData.peak);
+const state = new Float64Array(workerData.state);
+const die = (kind, rss, cpuMs) => {
+  try { fs.writeFileSync(workerData.markerFile, JSON.stringify({ kind, rss, cpuMs })); } finally { process.kill(process.pid, 'SIGKILL'); }
+};
 setInterval(() => {
   const rss = process.memoryUsage.rss();
-  if (rss > peak[0]) peak[0] = rss;
-  if (rss > workerData.boundBytes) {
-    try { fs.writeFileSync(workerData.markerFile, String(rss)); } finally { process.kill(process.pid, 'SIGKILL'); }
+  if (rss > state[0]) state[0] = rss;
+  if (rss > workerData.boundBytes) die('memory', rss, 0);
+  if (state[2] === 1) {
+    const u = process.cpuUsage();
+    const cpuMs = (u.user + u.system - state[1]) / 1000;
+    if (cpuMs > workerData.cpuLimitMs) die('cpu', rss, cpuMs);
   }
 }, 4);
 `;
@@ -61,7 +80,7 @@ async function targetNamed(name: string): Promise<FuzzTarget> {
 
 startCapture();
 
-let peak: Float64Array | null = null;
+let state: Float64Array | null = null;
 let current: number | null = null;
 
 function send(reply: CaseReply): void {
@@ -71,7 +90,10 @@ function send(reply: CaseReply): void {
 async function runCase(req: CaseRequest): Promise<CaseReply> {
   const target = await targetNamed(req.target);
   resetCapture();
-  peak![0] = process.memoryUsage.rss();
+  state![0] = process.memoryUsage.rss();
+  const cpu = process.cpuUsage();
+  state![1] = cpu.user + cpu.system;
+  state![2] = 1;
   const tensorsBefore = memory().numTensors;
   const cwd = process.cwd();
   let verdict: Verdict;
@@ -97,6 +119,7 @@ async function runCase(req: CaseRequest): Promise<CaseReply> {
       if (why) message = `${why}: ${e instanceof ReportedError ? '' : `${e.name}: `}${message.slice(0, 2000)}`;
     }
   } finally {
+    state![2] = 0;
     process.chdir(cwd);
   }
   const leaked = memory().numTensors - tensorsBefore;
@@ -104,12 +127,12 @@ async function runCase(req: CaseRequest): Promise<CaseReply> {
     message = `${leaked} tensor(s) still alive after the case (${verdict === 'error' ? `failed with: ${message}` : 'succeeded'})`;
     verdict = 'leak';
   }
-  return { type: 'verdict', id: req.id, verdict, message, outputs, peakBytes: peak![0]!, ms: performance.now() - t0 };
+  return { type: 'verdict', id: req.id, verdict, message, outputs, peakBytes: state![0]!, ms: performance.now() - t0 };
 }
 
 function crash(what: string, e: unknown): void {
   const text = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
-  if (current !== null) send({ type: 'verdict', id: current, verdict: 'crash', message: `${what}: ${text}`, outputs: [], peakBytes: peak?.[0] ?? 0, ms: 0 });
+  if (current !== null) send({ type: 'verdict', id: current, verdict: 'crash', message: `${what}: ${text}`, outputs: [], peakBytes: state?.[0] ?? 0, ms: 0 });
   setTimeout(() => process.exit(70), 50);
 }
 process.on('uncaughtException', (e) => crash('uncaught exception', e));
@@ -117,9 +140,9 @@ process.on('unhandledRejection', (e) => crash('unhandled rejection', e));
 
 process.on('message', (msg: WorkerInit | CaseRequest) => {
   if (msg.type === 'init') {
-    const shared = new SharedArrayBuffer(8);
-    peak = new Float64Array(shared);
-    const dog = new Worker(WATCHDOG, { eval: true, workerData: { peak: shared, boundBytes: msg.boundBytes, markerFile: msg.markerFile } });
+    const shared = new SharedArrayBuffer(24);
+    state = new Float64Array(shared);
+    const dog = new Worker(WATCHDOG, { eval: true, workerData: { state: shared, boundBytes: msg.boundBytes, cpuLimitMs: msg.cpuLimitMs, markerFile: msg.markerFile } });
     dog.unref();
     process.send!({ type: 'ready' });
     return;

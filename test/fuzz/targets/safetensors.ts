@@ -7,7 +7,7 @@
  * an independent reading of the format finds, and a model whose weights are those tensors; a file that
  * such a reading accepts must not be rejected by readSafetensors.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { encodeSafetensors, layers, loadModel, readSafetensors, sequential } from 'rectifier';
 import { chance, mutateBytes, mutateJson, mutateText, pick, stringifyWithSpecials } from '../mutate.js';
 import { WrongResult, type FuzzCase, type FuzzTarget } from '../target.js';
@@ -201,7 +201,8 @@ export const target: FuzzTarget<Corpus> = {
     const args = raw as Args;
     let bytes: Uint8Array | null = null;
     try {
-      bytes = readFileSync(args.file);
+      // Only a regular file is read here: a named pipe would block and a device would never end.
+      if (statSync(args.file).isFile()) bytes = readFileSync(args.file);
     } catch {
       // Not a readable regular file: only an error is correct, and the reference has nothing to say.
     }
