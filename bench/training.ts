@@ -13,7 +13,7 @@
  * weight snapshot that lets fit() recover from a non-finite loss, and reads the loss back. TF.js's is
  * `optimizer.minimize` over the same ops, with tfjs-core's registered gradients.
  */
-import { layers, optimizers, sequential, setBackend, tensor } from 'rectifier';
+import { cnn, mlp, optimizers, setBackend, tensor } from 'rectifier';
 import type { Sequential } from 'rectifier';
 import type { Tensor as TfTensor, Variable } from '@tensorflow/tfjs-core';
 import { UNITS, measure, median, type Contender, type Measurement } from './harness.js';
@@ -51,19 +51,10 @@ interface ModelCase {
 }
 
 function rectifierModel(c: ModelCase): Sequential {
+  // The presets of src/nn/presets.ts: MLP 784-256-256-10 and CNN conv16–pool–conv32–pool–dense10.
   const model = c.arch === 'mlp'
-    ? sequential({
-      inputShape: [784], seed: 1, layers: [
-        layers.dense({ units: 256, activation: c.activation }), layers.dense({ units: 256, activation: c.activation }), layers.dense({ units: 10 }),
-      ],
-    })
-    : sequential({
-      inputShape: [28, 28, 1], seed: 1, layers: [
-        layers.conv2d({ filters: 16, kernelSize: 3, activation: c.activation }), layers.maxPool2d({ poolSize: 2 }),
-        layers.conv2d({ filters: 32, kernelSize: 3, activation: c.activation }), layers.maxPool2d({ poolSize: 2 }),
-        layers.flatten(), layers.dense({ units: 10 }),
-      ],
-    });
+    ? mlp({ inputShape: [784], hidden: [256, 256], activation: c.activation, outputs: 10, seed: 1 })
+    : cnn({ inputShape: [28, 28, 1], filters: [16, 32], activation: c.activation, outputs: 10, seed: 1 });
   model.compile({ optimizer: optimizers.sgd({ learningRate: 0.01 }), loss: 'softmax_cross_entropy' });
   return model;
 }

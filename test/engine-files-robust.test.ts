@@ -127,11 +127,12 @@ test('bad metadata is an error naming the file and the key; layer classes named 
 test('a path that is not a readable file is a clear error naming it, without waiting on a pipe', () => {
   assert.throws(() => loadModel(join(dir, 'nope.safetensors')), /^Error: cannot read .*nope\.safetensors: no such file \(ENOENT\)$/);
   // A directory used to give a bare EISDIR; a pipe, "holds 0 bytes (truncated?)" or a wait for a writer.
-  assert.throws(() => loadModel(dir), /^Error: cannot read .*: it is a directory, not a safetensors file$/);
-  assert.throws(() => loadModel('/dev/zero'), /^Error: cannot read \/dev\/zero: it is a character device, not a safetensors file$/);
+  assert.throws(() => loadModel(dir), /^Error: cannot read .*: it is a directory, not a model file$/);
+  assert.throws(() => readSafetensors(dir), /^Error: cannot read .*: it is a directory, not a safetensors file$/);
+  assert.throws(() => loadModel('/dev/zero'), /^Error: cannot read \/dev\/zero: it is a character device, not a model file$/);
   assert.throws(() => loadModel('x'.repeat(5000)), /^Error: cannot read x{200}… \(5000 characters\): the name is too long \(ENAMETOOLONG\)$/);
   const fifo = join(dir, 'pipe.safetensors');
-  if (spawnSync('mkfifo', [fifo]).status === 0) assert.throws(() => loadModel(fifo), /^Error: cannot read .*pipe\.safetensors: it is a named pipe, not a safetensors file$/);
+  if (spawnSync('mkfifo', [fifo]).status === 0) assert.throws(() => loadModel(fifo), /^Error: cannot read .*pipe\.safetensors: it is a named pipe, not a model file$/);
 });
 
 test('a failed save names the file asked for, not its hidden temporary file', () => {

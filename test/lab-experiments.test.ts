@@ -36,6 +36,8 @@ for (const experiment of EXPERIMENTS) {
     assert.ok(result.setup.includes('Verdict rule'), 'the setup states the verdict rule');
     assert.ok(result.summary.length > 80, 'a generated paragraph');
     assert.ok(result.measured.length > 0 && result.measured.some((f) => f.value !== null), 'numbers from the runs');
+    assert.ok(result.basis !== undefined && result.basis.length > 0 && result.basis.every((f) => typeof f.note === 'string'), 'the figures the verdict rests on, each with what it was compared with');
+    assert.equal(result.runs?.length, result.cells, 'a record for every cell of the grid');
     assert.ok(result.tables.length > 0 && result.tables.some((t) => t.rows.length > 0), 'tables with rows');
     assert.ok(result.charts.length > 0, 'charts');
     const onDisk = await readResults(dir);

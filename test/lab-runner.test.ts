@@ -27,21 +27,20 @@ function standIn(id: string, behaviour: { abortAfterCheckpoint?: AbortController
     setup: 'Nothing.', measured: [{ label: 'units done', value: done }], verdict: 'inconclusive', summary: `${done} units done.`,
     tables: [], charts: [], status: 'complete', seconds: 0,
   });
+  // Three cells; the first one's checkpoint may stop the run, which the next cell then sees.
   const experiment: AnyExperiment = {
     id, title: `Stand-in ${id}`, claim: 'A claim long enough to read.', source: { citation: 'Nobody 2024', url: 'https://example.org' },
     budgets: { tiny: { expectedSeconds: 1 }, quick: { expectedSeconds: 1 }, full: { expectedSeconds: 1 } },
-    async run(ctx) {
-      calls.push(id);
+    grid: () => [0, 1, 2],
+    label: (cell: number) => `unit ${cell}`,
+    async run(cell: number, ctx) {
+      if (cell === 0) calls.push(id);
       if (behaviour.throws) throw new Error('stand-in failure');
-      ctx.progress.setTotal(3);
-      let done = 0;
-      for (; done < 3 && !ctx.signal.aborted; done++) {
-        await ctx.checkpoint(section(done));
-        if (done === 0) behaviour.abortAfterCheckpoint?.abort();
-        ctx.progress.advance();
-      }
-      return section(done);
+      if (ctx.signal.aborted) return null;
+      if (cell === 0) setImmediate(() => behaviour.abortAfterCheckpoint?.abort());
+      return { unit: cell };
     },
+    summarize: (runs: readonly unknown[]) => ({ ...section(runs.length), basis: [] }),
   };
   return { experiment, calls };
 }

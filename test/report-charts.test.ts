@@ -1,6 +1,7 @@
 /**
  * Charts render headlessly to SVG with the right number of marks, their axis titles, escaped text, published
- * figures labelled as such, and one colour per series name across charts.
+ * figures labelled as such, and one colour per series name across charts. The SVG is parsed and its shapes
+ * counted by what they are (test/helpers/svg.ts), not by the chart library's markup.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,24 +21,13 @@ import {
   type LineChart,
   type ScatterChart,
 } from '../src/report/index.js';
+import { plotted, readSvg, texts } from './helpers/svg.js';
 
-/** Counts the drawn items of each mark group Vega labels `mark-<type> role-mark`: paths, or texts for text marks. */
-function marks(svg: string, type: 'line' | 'rect' | 'symbol' | 'rule' | 'text' | 'area'): number[] {
-  const groups = [...svg.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>(.*?)</g>`, 'gs'))];
-  const item = type === 'text' ? /<text\b/g : type === 'rule' ? /<line\b/g : /<path\b/g;
-  return groups.map((g) => (g[1]!.match(item) ?? []).length);
-}
-
-const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
-
-/** The text content of every <text> element, tspans joined by a space. */
-function texts(svg: string): string[] {
-  return [...svg.matchAll(/<text\b[^>]*?(?:\/>|>(.*?)<\/text>)/gs)].map((m) => (m[1] ?? '').replace(/<\/tspan><tspan[^>]*>/g, ' ').replace(/<[^>]+>/g, ''));
-}
+const palette = (i: number) => SERIES_PALETTE[i]!;
 
 function assertSvg(svg: string): void {
+  readSvg(svg); // one well-formed SVG document
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]* viewBox="0 0 \d+ \d+"/);
-  assert.ok(svg.trimEnd().endsWith('</svg>'));
   assert.doesNotMatch(svg, /<script|<image|href="http/);
 }
 
@@ -56,24 +46,30 @@ const line: LineChart = {
 test('line chart: one path per unbroken run of a series, bands, axis titles, published series labelled', async () => {
   const svg = await lineChart(line);
   assertSvg(svg);
+  const marks = readSvg(svg);
   // relu is broken in two by its null, tanh and the published curve are whole: four lines.
-  assert.deepEqual(marks(svg, 'line'), [1, 1, 1, 1]);
-  assert.equal(total(marks(svg, 'area')), 1, 'one band');
+  assert.equal(plotted(marks, 'line', palette(0)).length, 2, 'relu: two pieces around its null');
+  assert.equal(plotted(marks, 'line', palette(1)).length, 1, 'tanh: one line');
+  const published = plotted(marks, 'line', PUBLISHED_COLOR);
+  assert.equal(published.length, 1, 'the published curve, in the neutral colour');
+  assert.ok(published[0]!.dashed && plotted(marks, 'line', palette(0)).every((m) => !m.dashed), 'only the published curve is dashed');
+  const bands = plotted(marks, 'area');
+  assert.equal(bands.length, 1, 'one band');
+  assert.ok(bands[0]!.fill === palette(0) && bands[0]!.opacity < 0.5, 'the band is a faint fill in its series colour');
   // Point markers: 4 + 3 + 2 defined points.
-  assert.equal(total(marks(svg, 'symbol')), 9);
-  const labels = texts(svg);
+  assert.deepEqual([palette(0), palette(1), PUBLISHED_COLOR].map((c) => plotted(marks, 'point', c).length), [4, 3, 2]);
+  const labels = texts(marks);
   assert.ok(labels.includes('epoch'), 'x axis title');
   assert.ok(labels.includes('training loss'), 'y axis title');
   assert.ok(labels.includes('Krizhevsky 2012 (published)'), 'published series named as such in the legend');
-  assert.match(svg, /stroke-dasharray="6,4"/, 'published series dashed');
-  assert.match(svg, new RegExp(`stroke="${PUBLISHED_COLOR}"`), 'published series in the neutral colour');
 });
 
 test('line chart on log axes leaves out values ≤ 0 and says so', async () => {
-  const svg = await lineChart({ ...line, logY: true, series: [{ name: 'relu', points: [[1, 1], [2, 0], [3, 0.1], [4, -1], [5, 0.01]] }] });
-  assert.deepEqual(marks(svg, 'line'), [1, 1, 1]);
-  assert.ok(texts(svg).includes('2 values ≤ 0 not shown on the log scale.'));
-  assert.ok(texts(svg).includes('1e-2') || texts(svg).includes('0.01'), 'log ticks are labelled');
+  const marks = readSvg(await lineChart({ ...line, logY: true, series: [{ name: 'relu', points: [[1, 1], [2, 0], [3, 0.1], [4, -1], [5, 0.01]] }] }));
+  // Three positive points, each isolated by a value left out: three one-point pieces, three markers.
+  assert.equal(plotted(marks, 'point', palette(0)).length, 3);
+  assert.ok(texts(marks).includes('2 values ≤ 0 not shown on the log scale.'));
+  assert.ok(texts(marks).includes('1e-2') || texts(marks).includes('0.01'), 'log ticks are labelled');
 });
 
 test('bar chart: one rect per non-null value, error bars, and the published reference as a labelled rule', async () => {
@@ -90,11 +86,15 @@ test('bar chart: one rect per non-null value, error bars, and the published refe
   };
   const svg = await barChart(chart);
   assertSvg(svg);
-  assert.equal(total(marks(svg, 'rect')), 5);
-  // Two error bars plus the reference rule.
-  assert.equal(total(marks(svg, 'rule')), 3);
-  assert.match(svg, /stroke-dasharray="6,4"/);
-  const labels = texts(svg);
+  const marks = readSvg(svg);
+  assert.equal(plotted(marks, 'rect', palette(0)).length, 2, 'MNIST: two bars (its null is left out)');
+  assert.equal(plotted(marks, 'rect', palette(1)).length, 3, 'Fashion-MNIST: three bars');
+  // Two error bars, and the reference as one dashed rule in the neutral colour.
+  const reference = plotted(marks, 'rule', PUBLISHED_COLOR);
+  assert.equal(reference.length, 1);
+  assert.ok(reference[0]!.dashed);
+  assert.equal(plotted(marks, 'rule').filter((m) => m.stroke !== PUBLISHED_COLOR && !['#eee', '#888', '#ccc'].includes(m.stroke!)).length, 2, 'two error bars');
+  const labels = texts(marks);
   assert.ok(labels.includes('zeros (%)'), 'y axis title');
   assert.ok(labels.includes('published Glorot 2011, MNIST'), `reference label, got ${labels.join(' | ')}`);
   for (const group of chart.groups) assert.ok(labels.includes(group), `group ${group} on the axis`);
@@ -115,9 +115,10 @@ test('scatter chart: one symbol per point, colours per series', async () => {
   };
   const svg = await scatterChart(chart);
   assertSvg(svg);
-  assert.equal(total(marks(svg, 'symbol')), 5);
-  assert.equal((svg.match(new RegExp(`fill="${SERIES_PALETTE[0]}"`, 'g')) ?? []).length >= 3, true);
-  assert.ok(texts(svg).includes('elements') && texts(svg).includes('per ns'));
+  const marks = readSvg(svg);
+  assert.equal(plotted(marks, 'point', palette(0)).length, 3);
+  assert.equal(plotted(marks, 'point', palette(1)).length, 2);
+  assert.ok(texts(marks).includes('elements') && texts(marks).includes('per ns'));
 });
 
 test('heatmap: one rect per non-null cell, values printed in small grids, labels in the given order', async () => {
@@ -133,9 +134,12 @@ test('heatmap: one rect per non-null cell, values printed in small grids, labels
   };
   const svg = await heatmapChart(chart);
   assertSvg(svg);
-  assert.equal(total(marks(svg, 'rect')), 5);
-  assert.equal(total(marks(svg, 'text')), 5);
-  const labels = texts(svg);
+  const marks = readSvg(svg);
+  const cells = plotted(marks, 'rect');
+  assert.equal(cells.length, 5, 'one cell per value; the null is blank');
+  assert.equal(new Set(cells.map((c) => c.fill)).size, 5, 'five values, five colours');
+  assert.equal(plotted(marks, 'text').length, 5, 'each value printed in its cell');
+  const labels = texts(marks);
   for (const t of ['depth', 'activation', 'relative norm', '0.9', '1e-3']) assert.ok(labels.includes(t), `${t} in ${labels.join(' | ')}`);
   assert.ok(labels.indexOf('relu') < labels.indexOf('sigmoid'), 'rows top to bottom in the order given');
   await assert.rejects(heatmapChart({ ...chart, logScale: true, values: [[1, 0, 1], [1, 1, 1]] }), /logScale set, so every value must be > 0; got 0/);
@@ -156,9 +160,12 @@ test('boundary: runs of equal cells merge into one rect; one symbol per data poi
   };
   const svg = await boundaryChart(chart);
   assertSvg(svg);
-  assert.equal(total(marks(svg, 'rect')), 8);
-  assert.equal(total(marks(svg, 'symbol')), 3);
-  const labels = texts(svg);
+  const marks = readSvg(svg);
+  const regions = plotted(marks, 'rect');
+  assert.equal(regions.length, 8, 'each row: one run of class 0, one of class 1');
+  assert.equal(new Set(regions.map((r) => r.fill)).size, 2, 'one region colour per class');
+  assert.deepEqual([palette(0), palette(1)].map((c) => plotted(marks, 'point', c).length), [1, 2], 'each point in its class colour');
+  const labels = texts(marks);
   for (const t of ['first input', 'x₂', 'negative', 'positive']) assert.ok(labels.includes(t), `${t} in ${labels.join(' | ')}`);
 });
 
@@ -173,13 +180,12 @@ test('the same series name keeps the same colour across charts, without clashing
   const other: BarChart = { kind: 'bar', title: 't', yLabel: 'y', groups: ['a'], series: [{ name: 'tanh', values: [1] }, { name: 'relu', values: [2] }] };
   const colors = assignSeriesColors([line, other]);
   assert.deepEqual([...colors], [['relu', SERIES_PALETTE[0]], ['tanh', SERIES_PALETTE[1]]]);
-  const svg = await barChart(other, { colors });
-  const fills = [...svg.matchAll(/aria-roledescription="bar" d="[^"]*" fill="(#[0-9a-f]+)"/g)].map((m) => m[1]);
+  const fills = plotted(readSvg(await barChart(other, { colors })), 'rect').map((m) => m.fill);
   assert.deepEqual(fills, [SERIES_PALETTE[1], SERIES_PALETTE[0]]);
   // Two names given the same colour (the palette wraps) still get different colours in one chart.
   const clash = new Map([['a', SERIES_PALETTE[0]], ['b', SERIES_PALETTE[0]]]);
   const both = await barChart({ ...other, series: [{ name: 'a', values: [1] }, { name: 'b', values: [2] }] }, { colors: clash });
-  const bothFills = [...both.matchAll(/aria-roledescription="bar" d="[^"]*" fill="(#[0-9a-f]+)"/g)].map((m) => m[1]);
+  const bothFills = plotted(readSvg(both), 'rect').map((m) => m.fill);
   assert.equal(new Set(bothFills).size, 2);
 });
 

@@ -4,8 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml, renderHtml, type ExperimentResult, type LabResults } from '../src/report/index.js';
+import { escapeHtml, renderHtml, SERIES_PALETTE, type ExperimentResult, type LabResults } from '../src/report/index.js';
 import { exampleResults } from './helpers/report-example.js';
+import { parseHTML } from 'linkedom';
+import { plotted, readSvg, texts } from './helpers/svg.js';
 
 function experiment(title: string, charts: ExperimentResult['charts'], extra: Partial<ExperimentResult> = {}): ExperimentResult {
   return {
@@ -79,23 +81,53 @@ test('one document, a section with its anchor per experiment in lab order, conte
 });
 
 test('each chart is an inline SVG with its marks and axis titles', async () => {
-  const html = await renderHtml(synthetic());
-  assert.equal(count(html, /<figure class="chart chart-/g), 5);
-  assert.equal(count(html, /<svg\b/g), 5);
-  const kinds: Array<[string, string, RegExp, number, string[]]> = [
-    ['convergence', 'line', /<g class="mark-line role-mark[^"]*"[^>]*><path\b/g, 2, ['epoch', 'training loss']],
-    ['sparsity', 'bar', /aria-roledescription="bar"/g, 2, ['zeros (%)']],
-    ['cost', 'scatter', /<g class="mark-symbol role-mark[^"]*"[^>]*>(?:<path\b[^>]*>){2}<\/g>/g, 1, ['size', 'speed']],
-    ['depth', 'heatmap', /<g class="mark-rect role-mark[^"]*"[^>]*>(?:<path\b[^>]*>){4}<\/g>/g, 1, ['depth', 'activation']],
-    ['nonlinearity', 'boundary', /<g class="mark-rect role-mark[^"]*"[^>]*>(?:<path\b[^>]*>){4}<\/g>/g, 1, ['x₁', 'x₂']],
+  const { document } = parseHTML(await renderHtml(synthetic()));
+  assert.equal(document.querySelectorAll('figure.chart').length, 5);
+  assert.equal(document.querySelectorAll('svg').length, 5);
+  // What each section's chart must show: its kind, how many marks of which shape, and its axis titles.
+  const expected: Array<[string, string, 'line' | 'rect' | 'point', number, string[]]> = [
+    ['convergence', 'line', 'line', 2, ['epoch', 'training loss']],
+    ['sparsity', 'bar', 'rect', 2, ['zeros (%)']],
+    ['cost', 'scatter', 'point', 2, ['size', 'speed']],
+    ['depth', 'heatmap', 'rect', 4, ['depth', 'activation']],
+    ['nonlinearity', 'boundary', 'rect', 4, ['x₁', 'x₂']],
   ];
-  for (const [id, kind, mark, expected, titles] of kinds) {
-    const part = section(html, id);
-    assert.match(part, new RegExp(`<figure class="chart chart-${kind}"`));
-    assert.equal(count(part, /<svg\b/g), 1, `${id}: one svg`);
-    assert.equal(count(part, mark), expected, `${id}: ${kind} marks`);
-    for (const t of titles) assert.match(part, new RegExp(`>${t.replace(/[()]/g, '\\$&')}</text>`), `${id}: axis title ${t}`);
+  for (const [id, kind, shape, count, titles] of expected) {
+    const section = document.getElementById(id)!;
+    const figures = section.querySelectorAll('figure.chart');
+    assert.equal(figures.length, 1, `${id}: one chart`);
+    assert.ok(figures[0]!.classList.contains(`chart-${kind}`), `${id}: a ${kind} chart`);
+    const svgs = figures[0]!.querySelectorAll('svg');
+    assert.equal(svgs.length, 1, `${id}: one svg`);
+    const marks = readSvg(svgs[0]!.outerHTML);
+    // Lines are counted in series colours only: the plot's frame is a stroked outline too.
+    const drawn = plotted(marks, shape).filter((m) => shape !== 'line' || (SERIES_PALETTE as readonly string[]).includes(m.stroke!));
+    assert.equal(drawn.length, count, `${id}: ${count} ${shape} marks`);
+    for (const t of titles) assert.ok(texts(marks).includes(t), `${id}: axis title ${t}`);
   }
+});
+
+test('every contents row shows the numbers its verdict rests on, with what they were compared with', async () => {
+  const results = synthetic();
+  results.experiments.sparsity!.measured.unshift({ label: 'mnist, λ 0: sparsity', value: 53.4, unit: '%' });
+  results.experiments.sparsity!.basis = [
+    { label: 'mnist, λ 0.01: sparsity', value: 79.1, spread: 1.2, unit: '%', note: 'published 83.4%; rule: within 10 points' },
+    { label: 'mnist, λ 0.01: test accuracy', value: 95.5, unit: '%', note: "rule: ≥ λ 0's 96.1% − 2 points" },
+  ];
+  const { document } = parseHTML(await renderHtml(results));
+  const rows = [...document.querySelectorAll('#report-contents tbody tr')];
+  assert.equal(rows.length, 5);
+  const row = rows.find((r) => r.querySelector('a')?.getAttribute('href') === '#sparsity')!;
+  const cell = row.querySelectorAll('td')[2]!.textContent!;
+  assert.match(cell, /mnist, λ 0\.01: sparsity: 79\.1 ± 1\.2% \(published 83\.4%; rule: within 10 points\)/);
+  assert.match(cell, /mnist, λ 0\.01: test accuracy: 95\.5%/);
+  assert.doesNotMatch(cell, /λ 0: sparsity/, 'not the first measured figure, which the verdict does not rest on');
+  // The section lists the same numbers under its verdict.
+  const basis = document.getElementById('sparsity')!.querySelector('.basis')!.textContent!;
+  assert.match(basis, /rests on[\s\S]*79\.1 ± 1\.2%/);
+  // Results without a basis (written by hand) fall back to their first measured figures.
+  const other = rows.find((r) => r.querySelector('a')?.getAttribute('href') === '#depth')!;
+  assert.match(other.querySelectorAll('td')[2]!.textContent!, /zeros: 79\.2 ± 1\.4%/);
 });
 
 test('the page needs nothing from outside: no script, no external stylesheet, font or image', async () => {

@@ -14,13 +14,28 @@ import { runReport } from '../src/cli/commands/report.js';
 test('summaryTable: one row per experiment in lab order with verdict, headline numbers and time', () => {
   const text = summaryTable(exampleResults());
   const lines = text.split('\n');
-  assert.match(lines[0]!, /^experiment\s+verdict\s+measured\s+value\s+time$/);
+  assert.match(lines[0]!, /^experiment\s+verdict\s+verdict rests on\s+value\s+time$/);
   // Two headline figures per experiment, one per line.
   assert.equal(lines.length, 2 + 16);
   assert.match(lines[2]!, /^Convergence speed: ReLU against tanh and sigmoid\s+partly agrees\s+Speed-up to target loss, ReLU vs tanh\s+2\.8 ± 0\.3×\s+6 min 52 s$/);
   assert.match(lines[3]!, /^\s+Speed-up to target loss, ReLU vs sigmoid\s+7\.5 ± 1\.1×$/);
   assert.match(lines[8]!, /^Sparsity of rectifier networks\s+agrees\s+Zero activations on MNIST\s+79\.2 ± 1\.4%\s+2 min$/);
   assert.doesNotMatch(text, /Incomplete run/);
+});
+
+test('summaryTable shows the numbers each verdict rests on, with what they were compared with', () => {
+  const results = exampleResults();
+  results.experiments.sparsity!.basis = [
+    { label: 'mnist, λ 0.01: sparsity', value: 79.1, unit: '%', note: 'published 83.4%; rule: within 10 points' },
+    { label: 'mnist, λ 0.01: test accuracy', value: 95.5, unit: '%', note: "rule: ≥ λ 0's 96.1% − 2 points" },
+  ];
+  const lines = summaryTable(results).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('Sparsity of rectifier networks'));
+  assert.match(lines[at]!, /agrees\s+mnist, λ 0\.01: sparsity\s+79\.1% \(published 83\.4%; rule: within 10 points\)/);
+  assert.match(lines[at + 1]!, /^\s+mnist, λ 0\.01: test accuracy\s+95\.5% \(rule: ≥ λ 0's 96\.1% − 2 points\)/);
+  assert.doesNotMatch(lines.slice(at, at + 3).join('\n'), /Zero activations on MNIST/, 'the basis replaces the first measured figures');
+  const text = experimentSummary(results.experiments.sparsity!);
+  assert.match(text, /The verdict \(agrees\) rests on:\n  mnist, λ 0\.01: sparsity: 79\.1%/);
 });
 
 test('summaryTable notes an interrupted run and failed experiments', () => {

@@ -18,8 +18,14 @@ b.f32().forEach((_, i, v) => (v[i] = Math.cos(i)));
 be.matmul(a, b, c, { m, k, n });
 const want = new Float32Array(m * n);
 matmulReference(a.f32(), b.f32(), want, { m, k, n });
+// Float32 rounding of a k-term dot product (fused or not) is at most γ_k·Σ|a||b|, γ_k = k·u/(1 − k·u),
+// u = 2^−24 (Higham, Accuracy and Stability of Numerical Algorithms, §3.1): the worst error as a
+// fraction of that bound must stay ≤ 1.
+const absA = a.f32().map(Math.abs), absB = b.f32().map(Math.abs), bound = new Float32Array(m * n);
+matmulReference(absA, absB, bound, { m, k, n });
+const u = 2 ** -24, gamma = (k * u) / (1 - k * u);
 let worst = 0;
-c.f32().forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
+c.f32().forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]) / (gamma * bound[i]))));
 console.log(JSON.stringify({ info: be.info, worst }));
 `;
 
@@ -30,22 +36,26 @@ function probe(flags: string[]): { info: WasmBackend['info']; worst: number } {
 }
 
 describe('relaxed SIMD (opt-in fused multiply-add)', () => {
-  test('is off by default', () => {
+  test('is off by default', (t) => {
+    if (process.env.RECTIFIER_RELAXED_SIMD === '1') {
+      t.skip('RECTIFIER_RELAXED_SIMD=1 is set: the default cannot be observed');
+      return;
+    }
     const be = createWasmBackendSync() as WasmBackend;
-    if (process.env.RECTIFIER_RELAXED_SIMD !== '1') assert.equal(be.info.relaxedSimd, false);
+    assert.equal(be.info.relaxedSimd, false);
   });
 
   test('with the engine flag, the relaxed build loads and its GEMM agrees with the reference to float32 rounding', () => {
     const r = probe(['--experimental-wasm-relaxed-simd']);
     assert.equal(r.info.relaxedSimd, true);
     assert.equal(r.info.module, 'rectifier-mt-relaxed.wasm');
-    assert.ok(r.worst < 1e-3, `worst error ${r.worst}`);
+    assert.ok(r.worst <= 1, `worst error ${r.worst} of the float32 rounding bound`);
   });
 
   test('without engine support it falls back to the default build and says why', () => {
     const r = probe([]);
     assert.equal(r.info.relaxedSimd, false);
     assert.match(r.info.relaxedSimdFailure ?? '', /--experimental-wasm-relaxed-simd/);
-    assert.ok(r.worst < 1e-3);
+    assert.ok(r.worst <= 1, `worst error ${r.worst} of the float32 rounding bound`);
   });
 });

@@ -48,6 +48,12 @@ export const geluTanh: OnnxForm = {
   },
 };
 
+/** HardSwish at opset ≥ 14, else x·HardSigmoid(x) with PyTorch's slope 1/6 (what torch.onnx.export writes at 13). */
+export const hardSwish: OnnxForm = {
+  description: 'HardSwish at opset ≥ 14; Mul(x, HardSigmoid(x, alpha=1/6, beta=0.5)) before',
+  write: (emit, x) => (emit.opset >= 14 ? emit.node('HardSwish', [x]) : emit.node('Mul', [x, emit.node('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 })])),
+};
+
 /** Mish at opset ≥ 18, else x·tanh(softplus(x)). */
 export const mish: OnnxForm = {
   description: 'Mish at opset ≥ 18; Mul(x, Tanh(Softplus(x))) before',

@@ -388,7 +388,7 @@ export const ACTIVATIONS: readonly ActivationSpec[] = [
       { x: () => -3, derivative: () => -0.5, why: 'PyTorch hardswish_backward uses x/3 + 1/2 on the closed [−3, 3]' },
       { x: () => 3, derivative: () => 1.5, why: 'PyTorch hardswish_backward uses x/3 + 1/2 on the closed [−3, 3]' },
     ],
-    onnx: onnxForm.op('HardSwish'),
+    onnx: onnxForm.hardSwish,
     gain: () => sqrt2,
     defaultInit: 'he',
     flat: { deadValue: () => 0, saturates: true },

@@ -309,7 +309,7 @@ export class JsKernels implements Kernels {
 
   conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: KernelActivation): void {
     conv2dForward(x.f32(), filter.f32(), out.f32(), g, bias?.f32());
-    if (activation && activation.id !== 'linear') this.unary(activation, out, out);
+    if (activation && !activation.isIdentity) this.unary(activation, out, out);
   }
 
   conv2dBackwardInput(dy: Storage, filter: Storage, dx: Storage, g: Conv2dGeometry): void {

@@ -38,6 +38,8 @@ export interface KernelActivation {
   readonly df: (x: number, params: Readonly<Record<string, number>>) => number;
   /** f' as a function of y = f(x), for the activations whose derivative the output determines. */
   readonly dfFromY?: (y: number, params: Readonly<Record<string, number>>) => number;
+  /** True for the identity (`linear`): an epilogue with it has nothing to do. */
+  readonly isIdentity?: boolean;
 }
 
 export interface MatmulShape {

@@ -6,10 +6,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { printActivations } from './commands/activations.js';
 import { runEvaluate, runPredict } from './commands/evaluate.js';
+import { runExport } from './commands/export.js';
 import { runInspect } from './commands/inspect.js';
 import { runLabCommand } from './commands/lab.js';
 import { EXPERIMENT_IDS } from '../lab/index.js';
-import { runReport } from './commands/report.js';
+import { runMerge, runReport } from './commands/report.js';
+import { runSweep, runSweepMerge, type Fixed } from './commands/sweep.js';
 import { MODEL_PRESETS, runTrain } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
 import { shortenMessage, shortValue } from './messages.js';
@@ -49,6 +51,8 @@ function buildProgram(options: CliOptions): Command {
     .name('rectifier')
     .description('The ReLU family, exact and fast, in the networks where they work.')
     .showHelpAfterError()
+    // `report merge … --out` gives --out to merge, not to report.
+    .enablePositionalOptions()
     // Set before the subcommands are added, which copy these settings: errors come back to runCli
     // instead of exiting, and an argument of a megabyte is not echoed whole.
     .exitOverride()
@@ -67,10 +71,11 @@ function buildProgram(options: CliOptions): Command {
     .description(`run the lab's experiments (all, or some of: ${EXPERIMENT_IDS.join(', ')}); writes results.json and index.html`)
     .option('--quick', 'the quick budget (under 5 minutes for all eight on 2 cores)')
     .option('--seeds <n>', 'seeds per configuration (default: per budget)')
+    .option('--shard <k/n>', 'run only shard k of n of the grid (experiments × configurations × seeds); join shards with `rectifier report merge`')
     .option('--out <dir>', 'where results.json and index.html go', path('--out'), 'lab-results')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .addOption(new Option('--budget <name>', 'tiny | quick | full').hideHelp())
-    .action(async (experiments: string[], opts: { quick?: boolean; seeds?: number; out?: string; json?: boolean; budget?: 'tiny' | 'quick' | 'full' }) => {
+    .action(async (experiments: string[], opts: { quick?: boolean; seeds?: number; shard?: string; out?: string; json?: boolean; budget?: 'tiny' | 'quick' | 'full' }) => {
       await runLabCommand(experiments, { ...opts, ...(options.signal ? { signal: options.signal } : {}) });
     });
 
@@ -101,6 +106,43 @@ function buildProgram(options: CliOptions): Command {
     .action(async (opts) => {
       // The trained model is not needed once saved and summarised.
       (await runTrain(opts)).model.dispose();
+    });
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+  const sweep = program
+    .command('sweep')
+    .description('a grid of `train` runs → one table: every combination of the --grid values, each in its own process (`sweep merge` joins shards)')
+    .option('--dataset <name>', `${DATASET_NAMES.join(' | ')} | <file.csv> (required)`, path('--dataset'))
+    // Not mandatory options to commander, which would then demand them of `sweep merge` too; runSweep checks them.
+    .option('--grid <option=values>', 'an option of train and its values, e.g. activation=relu,gelu or lr=0.01,0.001 (repeat for more options; required)', collect)
+    .option('--model <preset>', 'fixed for every run (see train)')
+    .option('--activation <id>', 'fixed for every run (see train)')
+    .option('--epochs <n>', 'fixed for every run (see train)', int('--epochs'))
+    .option('--batch-size <n>', 'fixed for every run (see train)', int('--batch-size'))
+    .option('--optimizer <name>', 'fixed for every run (see train)')
+    .option('--lr <rate>', 'fixed for every run (see train)', num('--lr'))
+    .option('--init <id>', 'fixed for every run (see train)')
+    .option('--seed <n>', 'fixed for every run (see train)', int('--seed'))
+    .option('--samples <n>', 'fixed for every run (see train)', int('--samples'))
+    .option('--backend <name>', 'fixed for every run (see train)')
+    .option('--shard <k/n>', 'run only shard k of n of the grid\'s cells; join shards with `rectifier sweep merge`')
+    .option('--out <dir>', 'where sweep.json goes', path('--out'), 'sweep-results')
+    .option('--json', 'print one JSON line at the end instead of the table')
+    .action(async (opts: Record<string, unknown> & { dataset: string; grid: string[]; shard?: string; out: string; json?: boolean }) => {
+      const names: Record<string, string> = { model: 'model', activation: 'activation', epochs: 'epochs', batchSize: 'batch-size', optimizer: 'optimizer', lr: 'lr', init: 'init', seed: 'seed', samples: 'samples', backend: 'backend' };
+      const fixed: Fixed = {};
+      for (const [key, flag] of Object.entries(names)) if (opts[key] !== undefined) fixed[flag] = opts[key] as string | number;
+      await runSweep({ dataset: opts.dataset, grid: opts.grid, fixed, ...(opts.shard !== undefined ? { shard: opts.shard } : {}), out: opts.out, ...(opts.json ? { json: true } : {}) });
+    });
+
+  sweep
+    .command('merge <sweeps...>')
+    .description('join the sweep.json files of `rectifier sweep --shard k/n` runs into one table')
+    .requiredOption('--out <dir>', 'where the merged sweep.json goes (not a shard\'s folder)', path('--out'))
+    .option('--json', 'print one JSON line instead of the table')
+    .action(async (files: string[], opts: { out: string; json?: boolean }) => {
+      await runSweepMerge(files, opts);
     });
 
   program
@@ -134,12 +176,36 @@ function buildProgram(options: CliOptions): Command {
     });
 
   program
-    .command('report <results>')
-    .description('render results.json (a file or its folder) to a self-contained index.html, running nothing')
+    .command('export <model>')
+    .description('write a model (saved by model.save, or an .onnx file) as ONNX, as a PyTorch state_dict, or as our .safetensors')
+    .option('--onnx <file>', 'write an ONNX model', path('--onnx'))
+    .option('--opset <n>', 'ONNX opset to write (13 to 21, default 17)', int('--opset'))
+    .option('--nchw', "the ONNX model takes channels-first images (PyTorch's layout; default channels-last, as predict)")
+    .option('--pytorch <file>', 'write the state_dict of the equivalent torch.nn.Sequential (.safetensors)', path('--pytorch'))
+    .option('--safetensors <file>', 'write the model as model.save does (architecture and weights)', path('--safetensors'))
+    .option('--drop-final-softmax', 'when reading an ONNX classifier that ends in Softmax, keep the logits')
+    .option('--json', 'print JSON')
+    .action((model: string, opts) => {
+      runExport(model, opts);
+    });
+
+  const report = program
+    .command('report')
+    .description('render results.json (a file or its folder) to a self-contained index.html, running nothing; `report merge` joins shards')
+    .argument('<results>', 'results.json, or the folder holding it')
     .option('--out <dir>', 'where to write index.html (default: beside results.json)', path('--out'))
     .option('--json', 'print one JSON line { html, experiments, complete } instead of the summary')
     .action(async (results: string, opts: { out?: string; json?: boolean }) => {
       await runReport(results, opts);
+    });
+
+  report
+    .command('merge <results...>')
+    .description('join the results of `rectifier lab --shard k/n` runs into one results.json and index.html')
+    .requiredOption('--out <dir>', 'where the merged results.json and index.html go (not a shard\'s folder)', path('--out'))
+    .option('--json', 'print one JSON line { results, html, experiments, complete, shards } instead of the summary')
+    .action(async (results: string[], opts: { out: string; json?: boolean }) => {
+      await runMerge(results, opts);
     });
 
   // commander's own `help <name>` prints the general help and fails without saying why when the name is

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe } from '../util/describe.js';
-import { parseSafetensors, type SafetensorsContents } from './safetensors.js';
+import { parseSafetensors, type ParseSafetensorsOptions, type SafetensorsContents } from './safetensors.js';
 
 /** A path as shown in a message: a path of a megabyte is cut. */
 function shown(path: string): string {
@@ -192,10 +192,11 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string): vo
   } catch { /* best effort */ }
 }
 
-/** Reads and validates a safetensors file holding F32 tensors. */
-export function readSafetensors(path: string): SafetensorsContents {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`readSafetensors: path must be a non-empty string, got ${describe(path)}`);
-  // Checked before opening: opening a named pipe waits for a writer, and a device reports no size.
+/**
+ * Opens a regular file for reading, with errors that name it. Checked before opening: opening a named
+ * pipe waits for a writer, and a device reports no size (or never ends).
+ */
+function openRegularFile(path: string, what: string): number {
   let stat: Stats;
   try {
     stat = statSync(path);
@@ -203,16 +204,52 @@ export function readSafetensors(path: string): SafetensorsContents {
     const code = codeOf(e);
     throw new Error(`cannot read ${shown(path)}: ${code === 'ENOENT' ? 'no such file' : code === 'ENOTDIR' ? 'a part of the path is not a folder' : code === 'ENAMETOOLONG' ? 'the name is too long' : code} (${code})`);
   }
-  if (!stat.isFile()) throw new Error(`cannot read ${shown(path)}: it is ${kindOf(stat)}, not a safetensors file`);
-  let fd: number;
+  if (!stat.isFile()) throw new Error(`cannot read ${shown(path)}: it is ${kindOf(stat)}, not ${what}`);
   try {
-    fd = openSync(path, 'r');
+    return openSync(path, 'r');
   } catch (e) {
     throw new Error(`cannot read ${shown(path)}: ${codeOf(e)}`);
   }
+}
+
+/** Reads and validates a safetensors file holding F32 tensors (any numeric dtype with `anyDtype`). */
+export function readSafetensors(path: string, options: ParseSafetensorsOptions = {}): SafetensorsContents {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`readSafetensors: path must be a non-empty string, got ${describe(path)}`);
+  const fd = openRegularFile(path, 'a safetensors file');
   try {
     const size = fstatSync(fd).size;
-    return parseSafetensors({ name: shown(path), size, read: (into, length, position) => readSync(fd, into, 0, length, position) });
+    return parseSafetensors({ name: shown(path), size, read: (into, length, position) => readSync(fd, into, 0, length, position) }, options);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first `length` bytes of a file (fewer if it is shorter): enough to tell formats apart. */
+export function readHead(path: string, length: number): Uint8Array {
+  const fd = openRegularFile(path, 'a model file');
+  try {
+    const head = new Uint8Array(length);
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A whole file, after checking its size against `limit` (default 2 GiB, protobuf's limit for a message). */
+export function readWholeFile(path: string, limit = 2 ** 31 - 1): Uint8Array {
+  const fd = openRegularFile(path, 'a model file');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) throw new RangeError(`${shown(path)} holds ${size} bytes, more than the ${limit}-byte limit for this kind of file`);
+    const bytes = new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done !== size) throw new Error(`${shown(path)}: could read only ${done} of ${size} bytes`);
+    return bytes;
   } finally {
     closeSync(fd);
   }

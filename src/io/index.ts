@@ -1,7 +1,8 @@
 /**
  * io/ — model bytes: the safetensors format as pure functions on bytes (encode, parse from any
- * `ByteSource`), and in Node, atomic file writes and safetensors read from a path.
+ * `ByteSource`; F32, and every numeric dtype on request for files from elsewhere), and in Node, atomic
+ * file writes, safetensors read from a path, and whole files read after a size check.
  */
 export { MAX_HEADER_BYTES, bytesSource, encodeSafetensors, parseSafetensors } from './safetensors.js';
-export type { ByteSource, NamedArray, SafetensorsContents } from './safetensors.js';
-export { readSafetensors, writeFileAtomic } from './files.js';
+export type { ByteSource, NamedArray, ParseSafetensorsOptions, SafetensorsContents, SafetensorsDtype } from './safetensors.js';
+export { readHead, readSafetensors, readWholeFile, writeFileAtomic } from './files.js';

@@ -2,8 +2,10 @@
  * The `.safetensors` format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
  * length N, N bytes of JSON header `{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {
  * string: string } }` with offsets relative to the byte after the header, then the raw little-endian data.
- * We write F32 only and pad the header with spaces to a multiple of 8 bytes, as the reference writer does,
- * so data stays aligned. Pure functions on bytes: the same in Node and in the browser.
+ * We write F32 (and I64 for the counters a PyTorch state_dict holds) and pad the header with spaces to a
+ * multiple of 8 bytes, as the reference writer does, so data stays aligned. Files from elsewhere (a PyTorch
+ * state_dict) may hold other dtypes: `{ anyDtype: true }` reads every numeric dtype into float32 and says
+ * which it was. Pure functions on bytes: the same in Node and in the browser.
  *
  * The parser treats its input as untrusted: the header length is checked against the size and a 100 MB
  * cap (the reference implementation's) before anything is allocated; every entry's dtype, shape, offsets
@@ -17,6 +19,46 @@ export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 export interface NamedArray {
   readonly shape: readonly number[];
   readonly data: Float32Array;
+  /** The dtype in the file: written as F32 unless 'I64' (integral values); read back as the file says. */
+  readonly dtype?: SafetensorsDtype;
+}
+
+/** Element types and their sizes in bytes (the safetensors format's names). */
+const DTYPE_BYTES = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 } as const;
+export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
+
+export interface ParseSafetensorsOptions {
+  /** Read every numeric dtype (converted to float32) instead of F32 only. Default false. */
+  readonly anyDtype?: boolean;
+}
+
+function half(bits: number): number {
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? Number.NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/** One element of `dtype` at byte `o`, as a number. */
+function element(dv: DataView, o: number, dtype: SafetensorsDtype): number {
+  switch (dtype) {
+    case 'F64': return dv.getFloat64(o, true);
+    case 'F32': return dv.getFloat32(o, true);
+    case 'F16': return half(dv.getUint16(o, true));
+    case 'BF16': {
+      // bfloat16 is the top half of a float32.
+      const f = new DataView(new ArrayBuffer(4));
+      f.setUint16(0, dv.getUint16(o, true), false);
+      return f.getFloat32(0, false);
+    }
+    case 'I64': return Number(dv.getBigInt64(o, true));
+    case 'I32': return dv.getInt32(o, true);
+    case 'I16': return dv.getInt16(o, true);
+    case 'I8': return dv.getInt8(o);
+    default: return dv.getUint8(o);
+  }
 }
 
 export interface SafetensorsContents {
@@ -24,7 +66,7 @@ export interface SafetensorsContents {
   readonly metadata: Record<string, string>;
 }
 
-/** Serialises F32 tensors (in the order given) and string metadata into safetensors bytes. */
+/** Serialises tensors (in the order given; F32, or I64 where asked) and string metadata into safetensors bytes. */
 export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
   if (!((tensors as unknown) instanceof Map)) throw new TypeError(`encodeSafetensors: tensors must be a Map of name → { shape, data: Float32Array }, got ${describe(tensors)}`);
   if (!metadata || typeof metadata !== 'object') throw new TypeError(`encodeSafetensors: metadata must be an object of strings, got ${describe(metadata)}`);
@@ -43,8 +85,11 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
     if (name === '__metadata__') throw new Error('encodeSafetensors: "__metadata__" is reserved and cannot name a tensor');
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) throw new RangeError(`encodeSafetensors: ${name} has shape [${t.shape.join(', ')}] (${n} values) but ${t.data.length} values`);
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + n * 4] };
-    offset += n * 4;
+    if (t.dtype !== undefined && t.dtype !== 'F32' && t.dtype !== 'I64') throw new TypeError(`encodeSafetensors: ${name} has dtype ${describe(t.dtype)}; F32 and I64 are written`);
+    if (t.dtype === 'I64' && !t.data.every((v) => Number.isInteger(v))) throw new RangeError(`encodeSafetensors: ${name} is I64 but holds a value that is not an integer`);
+    const size = t.dtype === 'I64' ? 8 : 4;
+    header[name] = { dtype: t.dtype ?? 'F32', shape: [...t.shape], data_offsets: [offset, offset + n * size] };
+    offset += n * size;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
@@ -59,9 +104,13 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NamedArray>, meta
   bytes.set(json, 8);
   let pos = 8 + json.length;
   for (const t of tensors.values()) {
-    const dv = new DataView(bytes.buffer, pos, t.data.length * 4);
-    for (let i = 0; i < t.data.length; i++) dv.setFloat32(i * 4, t.data[i]!, true);
-    pos += t.data.length * 4;
+    const size = t.dtype === 'I64' ? 8 : 4;
+    const dv = new DataView(bytes.buffer, pos, t.data.length * size);
+    for (let i = 0; i < t.data.length; i++) {
+      if (size === 8) dv.setBigInt64(i * 8, BigInt(t.data[i]!), true);
+      else dv.setFloat32(i * 4, t.data[i]!, true);
+    }
+    pos += t.data.length * size;
   }
   return bytes;
 }
@@ -100,8 +149,10 @@ export function bytesSource(bytes: Uint8Array, name = 'the given bytes'): ByteSo
   };
 }
 
-/** Parses and validates safetensors bytes holding F32 tensors. */
-export function parseSafetensors(source: ByteSource): SafetensorsContents {
+/** Parses and validates safetensors bytes holding F32 tensors (any numeric dtype with `anyDtype`). */
+export function parseSafetensors(source: ByteSource, options: ParseSafetensorsOptions = {}): SafetensorsContents {
+  if (options === null || typeof options !== 'object') throw new TypeError(`parseSafetensors: options must be an object like { anyDtype: true }, got ${describe(options)}`);
+  const anyDtype = options.anyDtype === true;
   const path = source.name;
   {
     const size = source.size;
@@ -124,7 +175,7 @@ export function parseSafetensors(source: ByteSource): SafetensorsContents {
     if (!header || typeof header !== 'object' || Array.isArray(header)) fail(path, 'the header is not a JSON object');
     const dataSize = size - 8 - n;
     const metadata: Record<string, string> = {};
-    const entries: Array<{ name: string; shape: number[]; begin: number; end: number }> = [];
+    const entries: Array<{ name: string; shape: number[]; begin: number; end: number; dtype: SafetensorsDtype }> = [];
     for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
       if (name === '__metadata__') {
         if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, '__metadata__ must be an object of strings');
@@ -136,7 +187,12 @@ export function parseSafetensors(source: ByteSource): SafetensorsContents {
       }
       const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (!e || typeof e !== 'object' || Array.isArray(e)) fail(path, `entry ${quoted(name)} is not an object { dtype, shape, data_offsets }, got ${describe(e)}`);
-      if (e.dtype !== 'F32') fail(path, `tensor ${quoted(name)} has dtype ${describe(e.dtype)}; only F32 is supported`);
+      const known = typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype);
+      if (anyDtype ? !known : e.dtype !== 'F32') {
+        fail(path, `tensor ${quoted(name)} has dtype ${describe(e.dtype)}; ${anyDtype ? `supported: ${Object.keys(DTYPE_BYTES).join(', ')}` : 'only F32 is supported'}`);
+      }
+      const dtype = e.dtype as SafetensorsDtype;
+      const width = DTYPE_BYTES[dtype];
       if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(path, `tensor ${quoted(name)} has an invalid shape ${describe(e.shape)}; expected an array of non-negative integers`);
       const off = e.data_offsets;
       if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) {
@@ -145,8 +201,8 @@ export function parseSafetensors(source: ByteSource): SafetensorsContents {
       const [begin, end] = off as [number, number];
       if (end > dataSize) fail(path, `tensor ${quoted(name)} claims bytes ${begin}..${end} but the data section holds ${dataSize} bytes (truncated?)`);
       const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
-      if (!Number.isSafeInteger(count * 4) || count * 4 !== end - begin) fail(path, `tensor ${quoted(name)} of shape ${describe(e.shape)} needs ${count * 4} bytes but its offsets span ${end - begin}`);
-      entries.push({ name, shape: e.shape as number[], begin, end });
+      if (!Number.isSafeInteger(count * width) || count * width !== end - begin) fail(path, `tensor ${quoted(name)} of shape ${describe(e.shape)} needs ${count * width} bytes but its offsets span ${end - begin}`);
+      entries.push({ name, shape: e.shape as number[], begin, end, dtype });
     }
     // The ranges must tile the data section exactly: no overlap, no hole, nothing trailing.
     const sorted = [...entries].sort((a, b) => a.begin - b.begin);
@@ -162,9 +218,10 @@ export function parseSafetensors(source: ByteSource): SafetensorsContents {
       const got = bytes.length ? source.read(bytes, bytes.length, 8 + n + e.begin) : 0;
       if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of ${quoted(e.name)}`);
       const dv = new DataView(bytes.buffer);
-      const data = new Float32Array(bytes.length / 4);
-      for (let i = 0; i < data.length; i++) data[i] = dv.getFloat32(i * 4, true);
-      tensors.set(e.name, { shape: e.shape, data });
+      const width = DTYPE_BYTES[e.dtype];
+      const data = new Float32Array(bytes.length / width);
+      for (let i = 0; i < data.length; i++) data[i] = element(dv, i * width, e.dtype);
+      tensors.set(e.name, { shape: e.shape, data, dtype: e.dtype });
     }
     return { tensors, metadata };
   }

@@ -14,6 +14,9 @@ import { checkWritableDir, HTML_FILE, RESULTS_FILE, writeResults } from '../repo
 import { validateExperiment, type ExperimentResult, type LabResults, type Verdict } from '../report/schema.js';
 import { LabProgress, type ProgressStream } from './progress.js';
 import { EXPERIMENTS } from './registry.js';
+import { sectionOf } from './result.js';
+import { formatShard, parseShard, shardCells, type Shard } from './shard.js';
+import { sweep } from './sweep.js';
 import { BUDGET_NAMES, DEFAULT_SEEDS, type AnyExperiment, type BudgetName } from './types.js';
 
 export interface LabOptions {
@@ -41,6 +44,11 @@ export interface LabOptions {
   readonly command?: string;
   /** The experiments to choose from (default: the registry); lets tests run stand-ins. */
   readonly registry?: readonly AnyExperiment[];
+  /**
+   * Runs only shard k of n of the grid (`"2/4"` or `{ index: 2, count: 4 }`): a deterministic 1/n of the
+   * cells of all requested experiments (src/lab/shard.ts). `rectifier report merge` joins the shards.
+   */
+  readonly shard?: string | Shard;
 }
 
 export interface LabOutcome {
@@ -77,6 +85,15 @@ function describe(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** A `{ index, count }` shard given in code, written as `k/n` so it is checked like the option. */
+function formatShardLike(value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    const { index, count } = value as { index?: unknown; count?: unknown };
+    return `${String(index)}/${String(count)}`;
+  }
+  return value;
 }
 
 /** The package version, read from package.json beside src/ (and beside dist/ when built). */
@@ -174,6 +191,11 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   for (const e of experiments) {
     if (!e.budgets?.[budget]) throw new Error(`lab: experiment "${e.id}" has no "${budget}" budget`);
   }
+  const shard = options.shard === undefined ? undefined : parseShard(formatShardLike(options.shard));
+  const grids = experiments.map((e) => e.grid({ budget: e.budgets[budget], seeds }) as readonly unknown[]);
+  const chosen = shardCells(grids.map((g) => g.length), shard);
+  // A shard runs only the experiments it has cells of.
+  const planned = experiments.map((e, i) => ({ experiment: e, grid: grids[i]!, cells: chosen[i]! })).filter((p) => !shard || p.cells.length > 0);
   // Before any work: a typo in --out should cost nothing.
   const out = await checkWritableDir(options.out ?? DEFAULT_OUT, '--out');
 
@@ -181,7 +203,10 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   const tables = options.json ? () => {} : print;
   const stream = options.progress === false ? null : (options.progress ?? process.stderr);
   const progress = new LabProgress(stream, {
-    experiments: experiments.map((e) => ({ id: e.id, expectedSeconds: Math.max(0, Number(e.budgets[budget].expectedSeconds) || 0) })),
+    experiments: planned.map((p) => ({
+      id: p.experiment.id,
+      expectedSeconds: (Math.max(0, Number(p.experiment.budgets[budget].expectedSeconds) || 0) * p.cells.length) / Math.max(1, p.grid.length),
+    })),
   });
 
   const controller = new AbortController();
@@ -206,7 +231,9 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
     version: packageVersion(),
     createdAt: startedAt.toISOString(),
     complete: false,
-    command: options.command ?? `rectifier lab ${experiments.map((e) => e.id).join(' ')}${budget === 'quick' ? ' --quick' : ''} --seeds ${seedCount}`.replace(/\s+/g, ' '),
+    command:
+      options.command ??
+      `rectifier lab ${experiments.map((e) => e.id).join(' ')}${budget === 'quick' ? ' --quick' : ''} --seeds ${seedCount}${shard ? ` --shard ${formatShard(shard)}` : ''}`.replace(/\s+/g, ' '),
     settings: {
       quick: budget !== 'full',
       seeds: seedCount,
@@ -214,6 +241,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
       budget,
       seedValues: seeds,
       out,
+      ...(shard ? { shard: formatShard(shard) } : {}),
     },
     machine: machine(),
     experiments: {},
@@ -224,25 +252,28 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   const failed: string[] = [];
   const started = performance.now();
   try {
-    for (const experiment of experiments) {
+    for (const { experiment, grid, cells } of planned) {
       if (controller.signal.aborted) break;
       const t0 = performance.now();
       const elapsed = () => Math.round(((performance.now() - t0) / 1000) * 10) / 10;
+      const plan = { budget: experiment.budgets[budget], seeds };
       let lastCheckpoint = 0;
       const reporter = progress.begin(experiment.id);
       let result: ExperimentResult;
       try {
-        result = await experiment.run({
-          budgetName: budget,
-          budget: experiment.budgets[budget],
-          seeds,
-          progress: reporter,
+        const { records, stopped } = await sweep({
+          ...plan,
+          cells: cells.map((index) => ({ index, cell: grid[index] })),
+          label: (cell) => experiment.label(cell),
+          run: (cell, ctx) => experiment.run(cell, ctx),
           signal: controller.signal,
-          checkpoint: async (partial) => {
+          progress: reporter,
+          checkpoint: async (records) => {
             const now = performance.now();
             if (now - lastCheckpoint < CHECKPOINT_INTERVAL_MS) return;
             lastCheckpoint = now;
             try {
+              const partial = sectionOf(experiment, records, plan);
               const checked = validateExperiment({ ...partial, status: 'incomplete', seconds: elapsed() }, `results.experiments.${experiment.id}`);
               results.experiments[experiment.id] = checked;
               files = await writeResults(out, results);
@@ -253,7 +284,7 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
           },
         });
         result = validateExperiment(
-          { ...result, status: controller.signal.aborted ? 'incomplete' : 'complete', seconds: elapsed() },
+          { ...sectionOf(experiment, records, plan), status: stopped || controller.signal.aborted ? 'incomplete' : 'complete', seconds: elapsed() },
           `results.experiments.${experiment.id}`,
         );
       } catch (error) {
@@ -272,10 +303,10 @@ export async function runLab(options: LabOptions = {}): Promise<LabOutcome> {
   }
 
   const interrupted = controller.signal.aborted;
-  results.complete = !interrupted && failed.length === 0 && experiments.every((e) => results.experiments[e.id]?.status === 'complete');
+  results.complete = !interrupted && failed.length === 0 && planned.every((p) => results.experiments[p.experiment.id]?.status === 'complete');
   files = await writeResults(out, results);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
-  tables(`\n${summaryTable(results)}\n\nTotal time: ${seconds} s (budget ${budget}, ${seedCount} seed${seedCount > 1 ? 's' : ''}, ${results.machine.backend} backend)\nResults: ${files.json}\nReport:  ${files.html}`);
+  tables(`\n${summaryTable(results)}\n\nTotal time: ${seconds} s (budget ${budget}, ${seedCount} seed${seedCount > 1 ? 's' : ''}, ${results.machine.backend} backend${shard ? `, shard ${formatShard(shard)}` : ''})\nResults: ${files.json}\nReport:  ${files.html}`);
   if (options.json) {
     const summary: LabJsonSummary = {
       results: files.json,

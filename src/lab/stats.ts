@@ -47,6 +47,20 @@ export function figure(label: string, values: ReadonlyArray<number | null | unde
   return out;
 }
 
+/**
+ * A figure a verdict rests on: like `figure`, with a note saying what the rule compares it against
+ * ("rule: ≥ 90%", "published 83.4%"), so a reader sees why the verdict came out as it did.
+ */
+export function basisFigure(label: string, values: ReadonlyArray<number | null | undefined>, note: string, unit?: string): {
+  label: string;
+  value: number | null;
+  spread?: number;
+  unit?: string;
+  note: string;
+} {
+  return { ...figure(label, values, unit), note };
+}
+
 /** Rounds to `digits` significant digits, so results.json does not carry float noise. */
 export function round(value: number, digits = 4): number {
   if (!Number.isFinite(value) || value === 0) return value;

@@ -7,9 +7,9 @@ import { zeroGrad } from '../autograd/tape.js';
 import { fashionMnist } from '../data/fashion-mnist.js';
 import { mnist } from '../data/mnist.js';
 import { flatten, take, type Dataset, type Split } from '../data/dataset.js';
-import { Dense, Conv2D, layers, type Layer } from '../nn/index.js';
+import { TransformLayer, cnn as cnnPreset, mlp as mlpPreset, type CnnPreset } from '../nn/index.js';
 import type { InitializerLike } from '../nn/init.js';
-import { NonFiniteLossError, sequential, type Callbacks, type History, type Logs, type Sequential } from '../nn/index.js';
+import { NonFiniteLossError, type Callbacks, type History, type Logs, type Sequential } from '../nn/index.js';
 import { getLoss } from '../nn/losses.js';
 import { monitor, type EpochHealth, type MonitorOptions } from '../monitors/index.js';
 import { tensor } from '../tensor/create.js';
@@ -48,7 +48,7 @@ export interface MlpSpec {
   readonly inputs: number;
   /** Units of each hidden layer. */
   readonly hidden: readonly number[];
-  /** Any id of the activation table; `prelu` adds a PReLU layer after a linear dense layer. */
+  /** Any id of the activation table; `prelu` is a learnable PReLU layer (see src/nn/presets.ts). */
   readonly activation: string;
   readonly outputs: number;
   /** Kernel initializer of the hidden layers (default: the activation's own, see src/nn/init.ts). */
@@ -58,49 +58,15 @@ export interface MlpSpec {
   readonly seed: number;
 }
 
-/** A fully connected network: hidden dense layers with the activation, then a linear output layer. */
+/** A fully connected network on vectors: the lab's MLP preset (src/nn/presets.ts). */
 export function mlp(spec: MlpSpec): Sequential {
-  const list: Layer[] = [];
-  for (const units of spec.hidden) {
-    const common = {
-      units,
-      ...(spec.init !== undefined ? { kernelInitializer: spec.init } : {}),
-      ...(spec.biasInit !== undefined ? { biasInitializer: spec.biasInit } : {}),
-    };
-    if (spec.activation === 'prelu') list.push(layers.dense(common), layers.prelu());
-    else list.push(layers.dense({ ...common, activation: spec.activation }));
-  }
-  list.push(layers.dense({ units: spec.outputs }));
-  return sequential({ inputShape: [spec.inputs], seed: spec.seed, layers: list });
+  const { inputs, ...rest } = spec;
+  return mlpPreset({ ...rest, inputShape: [inputs] });
 }
 
-export interface CnnSpec {
-  /** [height, width, channels]. */
-  readonly inputShape: readonly [number, number, number];
-  /** Filters of the two 3×3 convolutions, each followed by the activation and a 2×2 max-pool. */
-  readonly filters: readonly [number, number];
-  readonly activation: string;
-  /** Units of dense layers (with the activation) between the convolutions and the output (default none). */
-  readonly hidden?: readonly number[];
-  readonly outputs: number;
-  readonly seed: number;
-}
-
-/** conv 3×3 → act → max-pool 2 → conv 3×3 → act → max-pool 2 → [dense → act]… → dense: a small LeNet-like network. */
-export function cnn(spec: CnnSpec): Sequential {
-  const list: Layer[] = [];
-  for (const filters of spec.filters) {
-    if (spec.activation === 'prelu') list.push(layers.conv2d({ filters, kernelSize: 3 }), layers.prelu());
-    else list.push(layers.conv2d({ filters, kernelSize: 3, activation: spec.activation }));
-    list.push(layers.maxPool2d({ poolSize: 2 }));
-  }
-  list.push(layers.flatten());
-  for (const units of spec.hidden ?? []) {
-    if (spec.activation === 'prelu') list.push(layers.dense({ units }), layers.prelu());
-    else list.push(layers.dense({ units, activation: spec.activation }));
-  }
-  list.push(layers.dense({ units: spec.outputs }));
-  return sequential({ inputShape: [...spec.inputShape], seed: spec.seed, layers: list });
+/** The lab's CNN preset (src/nn/presets.ts): 3×3 'valid' convolutions, each followed by a 2×2 max-pool. */
+export function cnn(spec: CnnPreset): Sequential {
+  return cnnPreset(spec);
 }
 
 export interface TrainOptions {
@@ -163,9 +129,9 @@ export function accuracy(model: Sequential, data: Dataset): number {
   return model.evaluate(data.x, data.y, { batchSize: 500 }).accuracy ?? NaN;
 }
 
-/** The layers that carry weights (dense and conv), which gradient norms are reported for. */
-export function weightLayers(model: Sequential): Array<Dense | Conv2D> {
-  return model.layers.filter((l): l is Dense | Conv2D => l instanceof Dense || l instanceof Conv2D);
+/** The layers that carry a kernel (the transforms: dense and conv), which gradient norms are reported for. */
+export function weightLayers(model: Sequential): TransformLayer[] {
+  return model.layers.filter((l): l is TransformLayer => l instanceof TransformLayer);
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
  * The contract between the lab's runner and its experiments. An experiment is a claim from a paper, the
- * source it comes from, budgets saying how much to run, and `run`, which measures and returns a section of
- * results.json (src/report/schema.ts). The runner owns everything around it: progress, seeds, Ctrl-C,
- * timing, writing files.
+ * source it comes from, budgets saying how much to run, and three functions:
+ *
+ * - `grid` lists the cells of work (configurations × seeds) in a fixed order;
+ * - `run` measures one cell and returns its run record (plain JSON data);
+ * - `summarize` turns the run records into figures, a verdict, tables and charts — a pure function, so a
+ *   verdict rule can be tested on hand-made records, and shards run on different machines can be merged
+ *   by summarizing the union of their records.
+ *
+ * The runner and `sweep` (src/lab/sweep.ts) own everything around them: progress, seeds, Ctrl-C, disposing
+ * models, checkpoints, timing, sharding, writing files.
  */
-import type { ExperimentResult } from '../report/schema.js';
+import type { Chart, MeasuredFigure, PublishedFigure, ResultTable, Verdict } from '../report/schema.js';
 
 export type { ExperimentResult } from '../report/schema.js';
 
@@ -34,33 +41,76 @@ export interface BudgetBase {
   readonly expectedSeconds: number;
 }
 
-export interface ExperimentContext<B extends BudgetBase> {
-  /** Which budget is running, and its settings. */
-  readonly budgetName: BudgetName;
+/** What an experiment's grid depends on: the budget and the seeds. */
+export interface GridPlan<B extends BudgetBase> {
   readonly budget: B;
   /** The seeds, one per repetition of each configuration (1, 2, … N). */
   readonly seeds: readonly number[];
-  readonly progress: ProgressReporter;
-  /**
-   * Aborted on Ctrl-C. Experiments check it between units of work (and stop training at the next step);
-   * they then return what they have, which the runner marks `incomplete`.
-   */
-  readonly signal: AbortSignal;
-  /** Saves an intermediate result, so a crash or Ctrl-C keeps what was measured so far. */
-  checkpoint(partial: ExperimentResult): Promise<void>;
 }
 
-export interface Experiment<B extends BudgetBase = BudgetBase> {
+/** What `summarize` is told besides the run records. */
+export interface SummaryPlan<B extends BudgetBase> extends GridPlan<B> {
+  /** Cells in the whole grid; fewer records than this means the numbers are partial. */
+  readonly planned: number;
+}
+
+/** Something holding memory outside the JS heap (a model, a tensor). */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** What `run` gets for one cell. */
+export interface CellContext<B extends BudgetBase> extends GridPlan<B> {
+  /**
+   * Aborted on Ctrl-C. A cell checks it between steps (and stops training at the next step); a cell that
+   * stops before it finished returns null, and the runner marks the experiment `incomplete`.
+   */
+  readonly signal: AbortSignal;
+  /** Shows what the cell is doing now, without counting a unit of progress. */
+  status(label: string): void;
+  /**
+   * What the cells of one experiment share (a data set, a probe batch): made by `make` the first time
+   * `label` is asked for in this experiment, shown as the status while it is made, and reused after.
+   */
+  shared<T>(label: string, make: () => T | Promise<T>): Promise<T>;
+  /** Disposes `resource` when the cell ends, whether it finished, stopped or threw. */
+  track<T extends Disposable>(resource: T): T;
+}
+
+export interface Experiment<B extends BudgetBase = BudgetBase, C = unknown, R = unknown> {
   /** The key in results.json and the name on the command line. */
   readonly id: string;
   readonly title: string;
   readonly claim: string;
   readonly source: { readonly citation: string; readonly url: string };
   readonly budgets: Readonly<Record<BudgetName, B>>;
-  /** Measures and returns the experiment's section; `status` and `seconds` are filled in by the runner. */
-  run(ctx: ExperimentContext<B>): Promise<ExperimentResult>;
+  /** Every cell of work, in the order they run; the same plan always gives the same list. */
+  grid(plan: GridPlan<B>): readonly C[];
+  /** A few words naming the cell for the progress line ("relu · 6 hidden layers · seed 2"). */
+  label(cell: C): string;
+  /** Measures one cell; null when the signal stopped it before it finished. The record must be plain JSON data. */
+  run(cell: C, ctx: CellContext<B>): Promise<R | null>;
+  /** Figures, verdict, tables and charts from the records of the cells that ran, in grid order. Pure. */
+  summarize(runs: readonly R[], plan: SummaryPlan<B>): Findings;
 }
 
-/** Any experiment, whatever its budget type (the registry holds several). */
+/** Any experiment, whatever its budget, cell and record types (the registry holds several). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyExperiment = Experiment<any>;
+export type AnyExperiment = Experiment<any, any, any>;
+
+/** What `summarize` finds in the records: everything of an experiment's section but its identity and status. */
+export interface Findings {
+  readonly setup: string;
+  readonly published?: PublishedFigure[];
+  readonly measured: MeasuredFigure[];
+  /**
+   * The numbers the verdict rule compares, each labelled with what it is compared against (the rule's
+   * threshold or the published figure): what the report shows beside the verdict in its contents.
+   */
+  readonly basis: MeasuredFigure[];
+  readonly verdict: Verdict;
+  readonly summary: string;
+  readonly tables: ResultTable[];
+  readonly charts: Chart[];
+}
+

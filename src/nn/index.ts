@@ -1,8 +1,12 @@
 /**
  * nn/ — the Layer protocol (./layer.ts) and the layers, one family per file in ./layers/ (dense, conv2d,
- * pools, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation; channels-last NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy from logits,
- * MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`, `evaluate`,
- * `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
+ * pools, zeroPadding2d, flatten, dropout, batchNorm, activation, prelu, rrelu, randomTranslation;
+ * channels-last NHWC), initializers (He, Glorot, LeCun, RAI), losses (softmax and binary cross-entropy
+ * from logits, MSE), and Sequential models with Keras' surface (`sequential`, `compile`, `fit`,
+ * `evaluate`, `predict`, `summary`, `save`/`loadModel` in .safetensors) and PyTorch's lower level.
+ * PyTorch state_dicts load onto the equivalent Sequential with `loadWeights(model, path, { layout:
+ * 'pytorch' })` and are written by `model.save(path, { layout: 'pytorch' })`; `loadModel` and
+ * `model.exportOnnx` read and write ONNX once src/onnx (above nn) has registered its reader and writer.
  *
  * Keras style:
  *   const model = sequential({ inputShape: [2], seed: 1, layers: [
@@ -24,18 +28,24 @@ export { Layer } from './layer.js';
 export type { DiagnosticForward, ForwardContext, LayerConfig, LayerRole } from './layer.js';
 export type { OnnxGraphWriter } from './onnx-writer.js';
 export {
-  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, PReLU, RReLU, RandomTranslation, TransformLayer,
+  ActivationLayer, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, PReLU, RReLU, RandomTranslation, TransformLayer, ZeroPadding2D,
   layerClassNames, layerFromConfig, layers, registerLayer,
 } from './layers/index.js';
 export type {
   ActivationLayerOptions, BatchNormOptions, Conv2dLayerOptions, DenseOptions, DropoutOptions, LayerMaker,
-  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, TransformOptions,
+  Pool2dLayerOptions, PReLUOptions, RReLUOptions, RandomTranslationOptions, TransformOptions, ZeroPadding2dOptions,
 } from './layers/index.js';
 export { INITIALIZER_IDS, RAI_SIGMA, computeFans, defaultInitializer, initialize, raiInit, resolveInitializer } from './init.js';
 export type { InitializerId, InitializerLike, ResolvedInitializer } from './init.js';
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
-export { NonFiniteLossError, Sequential, Trainer, encodeModel, loadModel, loadModelFromBytes, modelFromSafetensors, sequential } from './model/index.js';
+export {
+  NonFiniteLossError, Sequential, Trainer, encodeModel, loadModel, loadModelFromBytes, loadWeights, modelFromSafetensors, registerModelReader,
+  sequential, setOnnxExporter, toTorchStateDict,
+} from './model/index.js';
 export type {
+  LoadWeightsOptions, LoadWeightsReport, ModelReader, OnnxExporter,
   Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
 } from './model/index.js';
+export { cnn, cnnLayers, mlp, mlpLayers } from './presets.js';
+export type { CnnPreset, MlpPreset } from './presets.js';

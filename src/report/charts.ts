@@ -272,8 +272,9 @@ export async function heatmapChart(chart: HeatmapChart, options: ChartOptions = 
     throw new RangeError(`heatmapChart: chart "${chart.title}" has logScale set, so every value must be > 0; got ${Math.min(...cells.map((c) => c.value))}`);
   }
   const values = cells.map((c) => c.value);
-  const [low, high] = chart.scale ?? [Math.min(...values), Math.max(...values)];
-  const domain = low === high ? [low - 1, high + 1] : [low, high];
+  // An all-blank grid (a shard or an interrupted run may leave one) still gets a valid colour scale.
+  const [low, high] = chart.scale ?? (values.length > 0 ? [Math.min(...values), Math.max(...values)] : chart.logScale ? [0.1, 10] : [0, 1]);
+  const domain = low === high ? (chart.logScale ? [low / 10, high * 10] : [low - 1, high + 1]) : [low, high];
   const cellSize = Math.max(14, Math.min(48, Math.floor(420 / Math.max(1, xs.length))));
   const width = options.width ?? cellSize * xs.length;
   const height = options.height ?? Math.max(14, Math.min(48, Math.floor(300 / Math.max(1, ys.length)))) * ys.length;

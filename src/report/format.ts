@@ -29,6 +29,19 @@ export function formatMeasured(figure: MeasuredFigure): string {
   return withUnit(`${formatFigure(figure.value)}${spread}`, figure.unit);
 }
 
+/**
+ * The figures a contents row or summary line shows beside the verdict: those the verdict rests on, or,
+ * for results without them, the first two measured figures.
+ */
+export function verdictFigures(result: { basis?: MeasuredFigure[]; measured: MeasuredFigure[] }): MeasuredFigure[] {
+  return result.basis && result.basis.length > 0 ? result.basis : result.measured.slice(0, 2);
+}
+
+/** `79.1 ± 2%` followed by what it is compared with: `79.1 ± 2% (published 83.4%; rule: within 10 points)`. */
+export function formatBasis(figure: MeasuredFigure): string {
+  return figure.note ? `${formatMeasured(figure)} (${figure.note})` : formatMeasured(figure);
+}
+
 /** A published figure as the paper gives it; strings pass through (papers say "6×", "≈ 50%"). */
 export function formatPublished(figure: PublishedFigure): string {
   return withUnit(typeof figure.value === 'number' ? formatFigure(figure.value) : figure.value, figure.unit);

@@ -3,7 +3,8 @@
  * `index.html` can be opened from disk, mailed or attached to an issue and still read the same.
  */
 import { assignSeriesColors, renderChart } from './charts.js';
-import { formatCell, formatMeasured, formatPublished, formatSeconds, VERDICT_TEXT } from './format.js';
+import { formatCell, formatMeasured, formatPublished, formatSeconds, VERDICT_TEXT, verdictFigures } from './format.js';
+import type { MeasuredFigure } from './schema.js';
 import { orderedExperimentIds, validateResults, type Chart, type ExperimentResult, type LabResults } from './schema.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
@@ -93,19 +94,24 @@ function incompleteBanner(results: LabResults, ids: string[]): string {
 function contents(results: LabResults, ids: string[]): string {
   const rows = ids.map((id) => {
     const e = results.experiments[id]!;
-    const headline = e.measured.slice(0, 2).map((f) => `${escapeHtml(f.label)}: ${escapeHtml(formatMeasured(f))}`).join('<br>');
+    const headline = verdictFigures(e).map(basisLine).join('<br>');
     return `<tr><td><a href="#${id}">${escapeHtml(e.title)}</a>${statusNote(e)}</td><td>${verdictBadge(e)}</td><td class="headline">${headline || '—'}</td><td class="num">${escapeHtml(formatSeconds(e.seconds))}</td></tr>`;
   });
   const body = rows.length > 0 ? rows.join('\n') : '<tr><td colspan="4">No experiments in this file.</td></tr>';
   return `<nav id="report-contents" aria-label="Contents">
 <h2>Contents</h2>
 <table class="contents">
-<thead><tr><th>Experiment</th><th>Verdict</th><th>Measured</th><th class="num">Time</th></tr></thead>
+<thead><tr><th>Experiment</th><th>Verdict</th><th>What the verdict rests on</th><th class="num">Time</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
 </table>
 </nav>`;
+}
+
+/** "label: value" with what the value was compared with in muted text. */
+function basisLine(f: MeasuredFigure): string {
+  return `${escapeHtml(f.label)}: <strong>${escapeHtml(formatMeasured(f))}</strong>${f.note ? ` <span class="note">(${escapeHtml(f.note)})</span>` : ''}`;
 }
 
 function statusNote(e: ExperimentResult): string {
@@ -131,6 +137,9 @@ async function experimentSection(id: string, e: ExperimentResult, colors: Readon
   parts.push(`<h3>What we ran</h3>\n<p class="setup">${escapeHtml(e.setup)}</p>`);
   parts.push(numbers(e));
   parts.push(`<h3>What we found</h3>\n<p class="summary">${verdictBadge(e)} ${escapeHtml(e.summary)}</p>`);
+  if (e.basis && e.basis.length > 0) {
+    parts.push(`<div class="basis"><p>The verdict rests on:</p><ul>\n${e.basis.map((f) => `<li>${basisLine(f)}</li>`).join('\n')}\n</ul></div>`);
+  }
   if (e.charts.length > 0) {
     const figures: string[] = [];
     for (const [i, chart] of e.charts.entries()) figures.push(await chartFigure(chart, `${id}-chart-${i + 1}`, colors));
@@ -224,6 +233,11 @@ table.contents { width: 100%; font-size: 14px; }
 table.contents thead th, table.data thead th { border-bottom: 1px solid #bbb; font-weight: 600; }
 table.contents tbody tr, table.data tbody tr { border-bottom: 1px solid var(--rule); }
 table.contents td.headline { color: #333; }
+table.contents td.headline strong { font-variant-numeric: tabular-nums; }
+.note { color: var(--muted); }
+.basis { max-width: 880px; margin-top: 8px; font-size: 14px; }
+.basis p { margin: 0; color: var(--muted); }
+.basis ul { margin: 2px 0 0; padding-left: 20px; }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; vertical-align: 2px; }
 .verdict-agrees { background: var(--agrees); }
 .verdict-partly { background: var(--partly); }

@@ -91,6 +91,18 @@ export interface MeasuredFigure {
   /** One standard deviation over seeds. */
   spread?: number;
   unit?: string;
+  /** What the figure is compared with, for figures a verdict rests on: "rule: ≥ 90%", "published 83.4%". */
+  note?: string;
+}
+
+/**
+ * One finished cell of an experiment's grid (a configuration and seed) as the lab measured it: the cell's
+ * index in the grid and its record, plain JSON whose shape belongs to the experiment. The figures, tables
+ * and charts are computed from these records, so shards can be merged by summarizing their union.
+ */
+export interface RunRecord {
+  cell: number;
+  run: unknown;
 }
 
 export interface ResultTable {
@@ -112,8 +124,13 @@ export interface ExperimentResult {
   setup: string;
   /** Figures from the paper, always labelled as published in the report. */
   published?: PublishedFigure[];
-  /** Headline numbers from this run. The first two or three appear in the terminal summary. */
+  /** Headline numbers from this run. */
   measured: MeasuredFigure[];
+  /**
+   * The numbers the verdict rests on, each with what it was compared with; shown beside the verdict in the
+   * report's contents and the terminal summary (the first two measured figures stand in when absent).
+   */
+  basis?: MeasuredFigure[];
   /** Whether our measurement supports the claim. */
   verdict: Verdict;
   /** What we measured and whether it agrees, as a paragraph. */
@@ -126,6 +143,10 @@ export interface ExperimentResult {
   error?: string;
   /** Wall time the experiment took. */
   seconds: number;
+  /** The records of the cells that ran, in grid order (absent in files written by hand). */
+  runs?: RunRecord[];
+  /** How many cells the experiment's whole grid has; fewer runs than this means partial numbers. */
+  cells?: number;
 }
 
 /** Fields every chart may carry. */
@@ -424,13 +445,27 @@ class Validator {
         this.string(f.note, `${p}.note`, true);
       });
     }
-    this.each(x.measured, `${path}.measured`, (f, p) => {
+    const figure = (f: unknown, p: string) => {
       if (!this.object(f, p)) return;
       this.string(f.label, `${p}.label`);
       if (!(isFiniteNumber(f.value) || f.value === null)) this.fail(`${p}.value`, 'a finite number or null', f.value);
       this.number(f.spread, `${p}.spread`, true);
       this.string(f.unit, `${p}.unit`, true);
-    });
+      this.string(f.note, `${p}.note`, true);
+    };
+    this.each(x.measured, `${path}.measured`, figure);
+    if (x.basis !== undefined) this.each(x.basis, `${path}.basis`, figure);
+    const cells = x.cells;
+    if (cells !== undefined && !(Number.isInteger(cells) && (cells as number) >= 0)) this.fail(`${path}.cells`, 'a whole number ≥ 0', cells);
+    if (x.runs !== undefined) {
+      this.each(x.runs, `${path}.runs`, (r, p) => {
+        if (!this.object(r, p)) return;
+        if (!(Number.isInteger(r.cell) && (r.cell as number) >= 0 && (typeof cells !== 'number' || (r.cell as number) < cells))) {
+          this.fail(`${p}.cell`, typeof cells === 'number' ? `a cell index from 0 to ${cells - 1}` : 'a cell index (a whole number ≥ 0)', r.cell);
+        }
+        if (!('run' in r)) this.fail(`${p}.run`, 'the run record', undefined);
+      });
+    }
     this.oneOf(x.verdict, `${path}.verdict`, VERDICTS);
     this.each(x.tables, `${path}.tables`, (t, p) => this.table(t, p));
     this.each(x.charts, `${path}.charts`, (c, p) => this.chart(c, p));

@@ -3,15 +3,12 @@
  * experiment.
  */
 import { formatTable } from './table.js';
-import { formatCell, formatMeasured, formatPublished, formatSeconds, VERDICT_TEXT } from './format.js';
+import { formatBasis, formatCell, formatMeasured, formatPublished, formatSeconds, VERDICT_TEXT, verdictFigures } from './format.js';
 import { orderedExperimentIds, validateExperiment, validateResults, type ExperimentResult, type LabResults } from './schema.js';
 
-/** How many measured figures the one-line summary of an experiment shows. */
-const HEADLINE_FIGURES = 2;
-
 /**
- * One row per experiment: title, verdict, headline numbers and time, followed by a note when the run was
- * interrupted or an experiment failed.
+ * One row per experiment: title, verdict, the numbers the verdict rests on (each with what it was compared
+ * with) and time, followed by a note when the run was interrupted or an experiment failed.
  */
 export function summaryTable(results: LabResults): string {
   const checked = validateResults(results, 'results');
@@ -21,13 +18,13 @@ export function summaryTable(results: LabResults): string {
   const rows = ids.flatMap((id) => {
     const e = checked.experiments[id]!;
     const title = e.status === 'complete' ? e.title : `${e.title} (${e.status})`;
-    const figures = e.measured.slice(0, HEADLINE_FIGURES);
+    const figures = verdictFigures(e);
     if (figures.length === 0) return [[title, VERDICT_TEXT[e.verdict], '-', '-', formatSeconds(e.seconds)]];
     return figures.map((f, i) =>
-      i === 0 ? [title, VERDICT_TEXT[e.verdict], f.label, formatMeasured(f), formatSeconds(e.seconds)] : ['', '', f.label, formatMeasured(f), ''],
+      i === 0 ? [title, VERDICT_TEXT[e.verdict], f.label, formatBasis(f), formatSeconds(e.seconds)] : ['', '', f.label, formatBasis(f), ''],
     );
   });
-  const lines = [formatTable(['experiment', 'verdict', 'measured', 'value', 'time'], rows)];
+  const lines = [formatTable(['experiment', 'verdict', 'verdict rests on', 'value', 'time'], rows)];
   if (!checked.complete) {
     const done = ids.filter((id) => checked.experiments[id]!.status === 'complete').length;
     lines.push('', `Incomplete run: ${done} of ${Math.max(ids.length, checked.settings.experiments.length)} experiments completed.`);
@@ -52,6 +49,7 @@ export function experimentSummary(result: ExperimentResult): string {
     ...e.measured.map((f): [string, string, string] => ['measured', f.label, formatMeasured(f)]),
   ];
   if (figures.length > 0) out.push('', formatTable(['', 'figure', 'value'], figures));
+  if (e.basis && e.basis.length > 0) out.push('', `The verdict (${VERDICT_TEXT[e.verdict]}) rests on:`, ...e.basis.map((f) => `  ${f.label}: ${formatBasis(f)}`));
   if (e.summary) out.push('', e.summary);
   if (e.status === 'failed' && e.error) out.push('', `Error: ${e.error}`);
   for (const t of e.tables) {

@@ -504,7 +504,7 @@ export class WasmBackend extends JsKernels implements Backend {
   override conv2d(x: Storage, filter: Storage, out: Storage, g: Conv2dGeometry, bias?: Storage, activation?: KernelActivation): void {
     const fn = 'conv2d';
     // relu is fused into the epilogue (written into the geometry block); any other activation runs after.
-    const act = activation && activation.id !== 'linear' ? activation : null;
+    const act = activation && !activation.isIdentity ? activation : null;
     const fusedRelu = act?.id === 'relu';
     const c = this.convArgs(fn, g, fusedRelu);
     const xs = this.own(fn, 'x', x);

@@ -42,5 +42,5 @@ export function kinkPoints(spec: ActivationSpec, params: ParamValues): number[] 
 
 /** A row with parameters as the kernels take it (`KernelActivation`): id, params and the float64 rules. */
 export function kernelOf(spec: ActivationSpec, params: ParamValues = resolveParams(spec)): KernelActivation {
-  return { id: spec.id, params, f: spec.f, df: spec.df, dfFromY: spec.dfFromY };
+  return { id: spec.id, params, f: spec.f, df: spec.df, dfFromY: spec.dfFromY, isIdentity: spec.id === 'linear' };
 }

@@ -1,7 +1,8 @@
 /**
- * `rectifier lab [experiment…] [--quick] [--seeds N] [--out dir] [--json]`: runs the lab's experiments
- * (src/lab), shows progress on stderr, prints a summary per experiment and for the run, and writes
- * results.json and index.html. Exit code 130 after Ctrl-C, 1 when an experiment failed.
+ * `rectifier lab [experiment…] [--quick] [--seeds N] [--shard k/n] [--out dir] [--json]`: runs the lab's
+ * experiments (src/lab), or shard k of n of their grid, shows progress on stderr, prints a summary per
+ * experiment and for the run, and writes results.json and index.html. Exit code 130 after Ctrl-C, 1 when
+ * an experiment failed.
  */
 import { runLab, type LabOutcome } from '../../lab/runner.js';
 import { BUDGET_NAMES, type BudgetName } from '../../lab/types.js';
@@ -12,6 +13,7 @@ export interface LabCommandOptions {
   out?: string;
   json?: boolean;
   budget?: BudgetName;
+  shard?: string;
   /** Stops the run as Ctrl-C does. */
   signal?: AbortSignal;
 }
@@ -33,6 +35,7 @@ export async function runLabCommand(names: string[], opts: LabCommandOptions = {
   const flags = [
     opts.budget ? `--budget ${opts.budget}` : opts.quick ? '--quick' : '',
     seeds !== undefined ? `--seeds ${seeds}` : '',
+    opts.shard !== undefined ? `--shard ${opts.shard}` : '',
     opts.out !== undefined ? `--out ${opts.out}` : '',
     opts.json ? '--json' : '',
   ];
@@ -43,6 +46,7 @@ export async function runLabCommand(names: string[], opts: LabCommandOptions = {
     ...(opts.out !== undefined ? { out: opts.out } : {}),
     ...(opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+    ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     command: ['rectifier lab', ...names, ...flags].filter(Boolean).join(' '),
   });

@@ -9,13 +9,13 @@
 import { take, type Dataset } from '../../data/dataset.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
-import { Dense, Conv2D } from '../../nn/index.js';
+import { TransformLayer } from '../../nn/index.js';
 import type { Sequential } from '../../nn/index.js';
 import { Rng } from '../../util/random.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, meanSd, num, pct, sd } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, meanSd, num, pct, sd } from '../stats.js';
 import { cnn, imageData, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 
 /**
  * How each network starts. `matched`: the initialization suited to each activation (He for relu, Glorot
@@ -64,7 +64,7 @@ const RULE =
   'agrees when S ≥ 3 (the same order as the published six-fold), partly when 1.2 ≤ S < 3, disagrees when S < 1.2, inconclusive when relu never reached the threshold. ' +
   'A run that never reaches it counts as the step cap, which makes S a lower bound.';
 
-interface Run {
+export interface Run {
   activation: Act;
   init: ConvergenceInit;
   learningRate: number;
@@ -92,7 +92,7 @@ function buildModel(b: ConvergenceBudget, activation: string, init: ConvergenceI
   if (init === 'paper') {
     const rng = new Rng(seed * 7919 + 17);
     for (const layer of model.layers) {
-      if (!(layer instanceof Dense || layer instanceof Conv2D)) continue;
+      if (!(layer instanceof TransformLayer)) continue;
       const values = layer.weights().map((p, i) => {
         const v = new Float32Array(p.size);
         if (i === 0) for (let k = 0; k < v.length; k++) v[k] = rng.normal(0, PAPER_STD);
@@ -161,7 +161,12 @@ function bestRate(runs: readonly Run[]): number | null {
   return ranked[0]!.learningRate;
 }
 
-export const convergence: Experiment<ConvergenceBudget> = {
+interface Cell {
+  init: ConvergenceInit;
+  activation: Act;
+}
+
+export const convergence: Experiment<ConvergenceBudget, Cell, Run[]> = {
   id: 'convergence',
   title: 'ReLU networks train faster than tanh networks',
   claim:
@@ -183,64 +188,61 @@ export const convergence: Experiment<ConvergenceBudget> = {
     },
   },
 
-  async run(ctx) {
+  grid: ({ budget }) => budget.inits.flatMap((init) => activationsFor(budget, init).map((activation) => ({ init, activation }))),
+  label: (c) => `${c.init} init · ${c.activation}`,
+
+  /**
+   * One cell is one activation and initialization: its learning-rate search with the first seed, then the
+   * other seeds at the rate the search chose. The two steps depend on each other, so they share a cell.
+   */
+  async run({ init, activation }, ctx) {
     const b = ctx.budget;
-    ctx.progress.status('loading Fashion-MNIST');
-    const { train: data } = await imageData('fashion-mnist', b.trainSize, 1, b.model === 'mlp');
-    const probe = take(data, Math.min(b.probeSize, data.length));
-    const runs: Run[] = [];
-    const planned = b.inits.reduce((n, i) => n + activationsFor(b, i).length, 0) * (b.learningRates.length + ctx.seeds.length - 1);
-    ctx.progress.setTotal(planned);
+    const { data, probe } = await ctx.shared('loading Fashion-MNIST', async () => {
+      const { train: data } = await imageData('fashion-mnist', b.trainSize, 1, b.model === 'mlp');
+      return { data, probe: take(data, Math.min(b.probeSize, data.length)) };
+    });
     const [first, ...rest] = ctx.seeds;
+    const runs: Run[] = [];
     // Largest rate first: fast rates are usually found early, and a slower rate is stopped as soon as it can no longer win.
     const grid = [...b.learningRates].sort((x, y) => y - x);
-    outer: for (const init of b.inits) {
-      for (const activation of activationsFor(b, init)) {
-        let best = Infinity;
-        for (const lr of grid) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`${init} init · ${activation} · lr ${lr} · seed ${first} (choosing the rate)`);
-          const run = await race(b, data, probe, activation, init, lr, first!, ctx.signal, best);
-          if (!run) break outer;
-          runs.push({ ...run, search: true });
-          if (run.steps !== null) best = Math.min(best, run.steps);
-          ctx.progress.advance();
-        }
-        await ctx.checkpoint(summarize(ctx, runs, planned));
-      }
+    let best = Infinity;
+    for (const lr of grid) {
+      if (ctx.signal.aborted) return null;
+      ctx.status(`${init} init · ${activation} · lr ${lr} · seed ${first} (choosing the rate)`);
+      const run = await race(b, data, probe, activation, init, lr, first!, ctx.signal, best);
+      if (!run) return null;
+      runs.push({ ...run, search: true });
+      if (run.steps !== null) best = Math.min(best, run.steps);
     }
-    for (const init of b.inits) {
-      for (const activation of activationsFor(b, init)) {
-        const lr = bestRate(runs.filter((r) => r.activation === activation && r.init === init && r.search));
-        if (lr === null) continue;
-        for (const seed of rest) {
-          if (ctx.signal.aborted) break;
-          ctx.progress.status(`${init} init · ${activation} · lr ${lr} · seed ${seed}`);
-          const run = await race(b, data, probe, activation, init, lr, seed, ctx.signal, Infinity);
-          if (!run) break;
-          runs.push(run);
-          ctx.progress.advance();
-        }
-        await ctx.checkpoint(summarize(ctx, runs, planned));
-      }
+    const lr = bestRate(runs);
+    for (const seed of lr === null ? [] : rest) {
+      if (ctx.signal.aborted) return null;
+      ctx.status(`${init} init · ${activation} · lr ${lr} · seed ${seed}`);
+      const run = await race(b, data, probe, activation, init, lr!, seed, ctx.signal, Infinity);
+      if (!run) return null;
+      runs.push(run);
     }
-    return summarize(ctx, runs, planned);
+    return runs;
   },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], planned: number) {
-  const b = ctx.budget;
+export function summarize(cells: readonly (readonly Run[])[], plan: SummaryPlan<ConvergenceBudget>): Findings {
+  const b = plan.budget;
+  // Every learning-rate search first, then the repetitions at the chosen rates, each in grid order.
+  const runs = [...cells.flatMap((c) => c.filter((r) => r.search)), ...cells.flatMap((c) => c.filter((r) => !r.search))];
   const acts = b.activations;
   const actsOf = (i: ConvergenceInit) => activationsFor(b, i);
   const othersOf = (i: ConvergenceInit) => actsOf(i).filter((a) => a !== 'relu');
   const chosen = (a: Act, i: ConvergenceInit) => bestRate(runs.filter((r) => r.activation === a && r.init === i && r.search));
   const final = (a: Act, i: ConvergenceInit) =>
-    runs.filter((r) => r.activation === a && r.init === i && r.learningRate === chosen(a, i) && (r.search ? r.seed === ctx.seeds[0] : true));
+    runs.filter((r) => r.activation === a && r.init === i && r.learningRate === chosen(a, i) && (r.search ? r.seed === plan.seeds[0] : true));
   const stepsOf = (a: Act, i: ConvergenceInit) => final(a, i).map((r) => r.steps);
   const secondsOf = (a: Act, i: ConvergenceInit) => final(a, i).map((r) => r.seconds);
   // Per seed, the other activation's cost over relu's; a run that never reached the threshold counts as the cap.
   const ratios = (other: Act, i: ConvergenceInit, by: 'steps' | 'seconds') =>
-    ctx.seeds.flatMap((seed) => {
+    plan.seeds.flatMap((seed) => {
       const r = final('relu', i).find((x) => x.seed === seed);
       const o = final(other, i).find((x) => x.seed === seed);
       if (!r || !o || r.steps === null || r.seconds === null) return [];
@@ -296,10 +298,10 @@ function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], plann
         : verdict === 'disagrees'
           ? 'On this problem and network ReLU is not meaningfully faster than tanh: the six-fold gap does not reproduce here.'
           : 'Not enough runs to judge.') +
-    partialNote(runs.length, planned);
+    partialNote(cells.length, plan.planned, 'configurations');
   const curves: LineSeries[] = b.inits.flatMap((i) =>
     actsOf(i).flatMap((a) => {
-      const r = final(a, i).find((x) => x.seed === ctx.seeds[0]);
+      const r = final(a, i).find((x) => x.seed === plan.seeds[0]);
       const label = b.inits.length > 1 ? `${a}, ${i} init (lr ${r?.learningRate})` : `${a} (lr ${r?.learningRate})`;
       return r ? [{ name: label, points: r.curve.map(([s, e]) => [s, cell(e)] as [number, number | null]) }] : [];
     }),
@@ -311,14 +313,14 @@ function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], plann
         'the activation after every layer but the last (the paper’s CIFAR-10 network is also four layers; its exact shape is not given in the paper)';
   const groups = b.inits.flatMap((i) => othersOf(i).map((o) => (b.inits.length > 1 ? `over ${o}, ${i} init` : `over ${o}`)));
   const barValues = b.inits.flatMap((i) => othersOf(i).map((o) => ratios(o, i, 'steps')));
-  return resultOf(convergence, {
+  return {
     setup:
       `Data: the first ${b.trainSize} Fashion-MNIST training images; the training error is measured on the first ${b.probeSize} of them (images the network trains on), in inference mode, ` +
       `every ${b.evalEvery} steps. Threshold: ${pct(b.threshold, 0)}, ours rather than the paper's 25%, because Fashion-MNIST is easier than CIFAR-10 and this network passes 25% training error within its first epoch. Model: ${modelText}. Initialization: ${b.inits.map((i) => INIT_TEXT[i]).join('; and, as a second setting racing relu and tanh only, ')}. ` +
       `Training: SGD with momentum ${MOMENTUM} (as in the paper), batch ${b.batchSize}, no regularization (no weight decay, dropout or augmentation), at most ${b.maxSteps} steps (${num(epochsOf(b.maxSteps), 2)} epochs). ` +
-      `Learning rate: for each activation and initialization, the one from {${b.learningRates.join(', ')}} that reaches the threshold in the fewest steps with seed ${ctx.seeds[0]} ` +
+      `Learning rate: for each activation and initialization, the one from {${b.learningRates.join(', ')}} that reaches the threshold in the fewest steps with seed ${plan.seeds[0]} ` +
       `(the paper's criterion: each network's rate "chosen to make training as fast as possible"; a rate is stopped once it has used as many steps as the fastest so far, since it can no longer win); ` +
-      `the other seeds (${ctx.seeds.slice(1).join(', ') || 'none'}) rerun at that rate. Seconds count training only, not the error measurements, on a machine that may be shared, so steps are the primary measure. ${RULE}`,
+      `the other seeds (${plan.seeds.slice(1).join(', ') || 'none'}) rerun at that rate. Seconds count training only, not the error measurements, on a machine that may be shared, so steps are the primary measure. ${RULE}`,
     published: [
       { label: 'ReLU speed-up over tanh to 25% training error', value: 6, unit: '×', note: 'CIFAR-10, four-layer CNN, Figure 1' },
     ],
@@ -335,6 +337,12 @@ function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], plann
           figure(`${a}${b.inits.length > 1 ? ` (${i} init)` : ''}: seconds to ${pct(b.threshold, 0)} error`, secondsOf(a, i), 's'),
         ]),
       ),
+    ],
+    basis: [
+      basisFigure(`speed-up of relu over tanh (steps${b.inits.length > 1 ? `, ${primary} init` : ''})`, sTanh, 'published 6×; rule: ≥ 3× agrees, ≥ 1.2× partly', '×'),
+      ...(['relu', 'tanh'] as const)
+        .filter((a) => actsOf(primary).includes(a))
+        .map((a) => basisFigure(`${a}${b.inits.length > 1 ? ` (${primary} init)` : ''}: steps to ${pct(b.threshold, 0)} error`, stepsOf(a, primary), censored(a, primary) ? `${censored(a, primary)} run(s) never reached it` : 'at its best rate')),
     ],
     verdict,
     summary,
@@ -362,7 +370,7 @@ function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], plann
     charts: [
       {
         kind: 'line',
-        title: `Training error against steps (seed ${ctx.seeds[0]}, best rate of each)`,
+        title: `Training error against steps (seed ${plan.seeds[0]}, best rate of each)`,
         caption: `Each run stops once its error reaches ${pct(b.threshold, 0)} (or after ${b.maxSteps} steps). Krizhevsky et al.'s Figure 1 shows the same kind of curves for CIFAR-10.`,
         xLabel: 'steps',
         yLabel: 'training error',
@@ -378,5 +386,5 @@ function summarize(ctx: ExperimentContext<ConvergenceBudget>, runs: Run[], plann
         reference: { label: 'published: 6× over tanh (CIFAR-10)', value: 6 },
       },
     ],
-  });
+  };
 }

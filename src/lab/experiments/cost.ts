@@ -10,10 +10,11 @@ import { backendInstance, getBackend } from '../../runtime/backend.js';
 import type { Backend, BackendName, Storage } from '../../backend/types.js';
 import { sgd } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
-import { resultOf, partialNote } from '../result.js';
-import { cell, figure, median, num } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, median, num } from '../stats.js';
 import { imageData, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
+import { disposing } from '../sweep.js';
 
 export interface CostBudget extends BudgetBase {
   /** Elements per kernel call. */
@@ -38,14 +39,24 @@ const RULE =
   'Verdict rule: agrees when relu’s forward + backward kernel is faster than both sigmoid’s and tanh’s on both backends and an epoch with relu is at least 5% faster than with either; ' +
   'partly when only the kernels are faster (the matrix products dominate an epoch); disagrees when relu’s kernel is not faster than sigmoid’s and tanh’s.';
 
-interface KernelTiming {
+type Cell = { part: 'kernels'; backend: BackendName } | { part: 'epochs' };
+
+/**
+ * A cell's record: every kernel timed on one backend (`copy` null and no rows where the backend did not
+ * load), or the epoch times of every activation on the backend the lab ran on.
+ */
+export type Run =
+  | { part: 'kernels'; backend: BackendName; copy: number | null; rows: KernelTiming[] }
+  | { part: 'epochs'; backend: string; epochs: EpochTiming[] };
+
+export interface KernelTiming {
   backend: BackendName;
   activation: string;
   forwardNs: number;
   backwardNs: number;
 }
 
-interface EpochTiming {
+export interface EpochTiming {
   activation: string;
   seconds: number;
 }
@@ -102,7 +113,7 @@ function timeKernels(be: Backend, b: CostBudget, ids: readonly string[]): { copy
 /** The members of the family `variants` compares, whose epochs are timed here too. */
 export { FAMILY };
 
-export const cost: Experiment<CostBudget> = {
+export const cost: Experiment<CostBudget, Cell, Run> = {
   id: 'cost',
   title: 'ReLU is cheap to compute',
   claim:
@@ -114,54 +125,51 @@ export const cost: Experiment<CostBudget> = {
     full: { expectedSeconds: 180, elements: 1 << 20, rounds: 9, roundMs: 40, epochActivations: FAMILY, hidden: [256, 256], trainSize: 10000, batchSize: 64 },
   },
 
-  async run(ctx) {
+  grid: () => [...BACKENDS.map((backend): Cell => ({ part: 'kernels', backend })), { part: 'epochs' }],
+  label: (c) => (c.part === 'kernels' ? `kernels on ${c.backend}` : 'one epoch with each activation'),
+
+  async run(c, ctx) {
     const b = ctx.budget;
-    const ids = activationIds().filter((id) => id !== 'linear');
-    const kernels: KernelTiming[] = [];
-    const copies: Partial<Record<BackendName, number>> = {};
-    const epochs: EpochTiming[] = [];
-    const planned = BACKENDS.length + b.epochActivations.length;
-    ctx.progress.setTotal(planned);
-    for (const name of BACKENDS) {
-      if (ctx.signal.aborted) break;
-      ctx.progress.status(`kernels on ${name}`);
+    if (c.part === 'kernels') {
       let be: Backend;
       try {
-        be = await backendInstance(name);
+        be = await backendInstance(c.backend);
       } catch {
         // A machine without WebAssembly SIMD still gets the js numbers; the table says what is missing.
-        ctx.progress.advance();
-        continue;
+        return { part: 'kernels', backend: c.backend, copy: null, rows: [] };
       }
-      const { copy, rows } = timeKernels(be, b, ids);
-      copies[name] = copy;
-      kernels.push(...rows);
-      ctx.progress.advance();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      const { copy, rows } = timeKernels(be, b, activationIds().filter((id) => id !== 'linear'));
+      return { part: 'kernels', backend: c.backend, copy, rows };
     }
-    await ctx.checkpoint(summarize(ctx, kernels, copies, epochs, planned));
-    const { train: data } = await imageData('fashion-mnist', b.trainSize, 1, true);
+    // The epochs are one cell: their times are compared with each other, so they must come from one machine.
+    const { train: data } = await ctx.shared('loading Fashion-MNIST', () => imageData('fashion-mnist', b.trainSize, 1, true));
+    const epochs: EpochTiming[] = [];
     for (const activation of b.epochActivations) {
-      if (ctx.signal.aborted) break;
-      ctx.progress.status(`one epoch with ${activation}`);
-      const model = mlp({ inputs: 784, hidden: b.hidden, activation, outputs: 10, seed: ctx.seeds[0]! });
-      try {
+      if (ctx.signal.aborted) return null;
+      ctx.status(`one epoch with ${activation}`);
+      const outcome = await disposing(mlp({ inputs: 784, hidden: b.hidden, activation, outputs: 10, seed: ctx.seeds[0]! }), async (model) => {
         model.compile({ optimizer: sgd({ learningRate: 0.01, momentum: 0.9 }), loss: 'softmax_cross_entropy' });
         // A first epoch warms the code paths up; the second is timed.
         await train(model, data, { epochs: 1, batchSize: b.batchSize, signal: ctx.signal });
-        const outcome = await train(model, data, { epochs: 1, batchSize: b.batchSize, signal: ctx.signal });
-        if (!outcome.aborted) epochs.push({ activation, seconds: outcome.seconds });
-      } finally {
-        model.dispose();
-      }
-      ctx.progress.advance();
+        return train(model, data, { epochs: 1, batchSize: b.batchSize, signal: ctx.signal });
+      });
+      if (outcome.aborted) return null;
+      epochs.push({ activation, seconds: outcome.seconds });
     }
-    return summarize(ctx, kernels, copies, epochs, planned);
+    return { part: 'epochs', backend: getBackend(), epochs };
   },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<CostBudget>, kernels: KernelTiming[], copies: Partial<Record<BackendName, number>>, epochs: EpochTiming[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<CostBudget>): Findings {
+  const b = plan.budget;
+  const kernels = runs.flatMap((r) => (r.part === 'kernels' ? r.rows : []));
+  const copies: Partial<Record<BackendName, number>> = {};
+  for (const r of runs) if (r.part === 'kernels' && r.copy !== null) copies[r.backend] = r.copy;
+  const epochRun = runs.find((r): r is Extract<Run, { part: 'epochs' }> => r.part === 'epochs');
+  const epochs = epochRun?.epochs ?? [];
+  const epochBackend = epochRun?.backend ?? 'default';
   const k = (be: BackendName, id: string) => kernels.find((r) => r.backend === be && r.activation === id);
   const total = (r: KernelTiming | undefined) => (r ? r.forwardNs + r.backwardNs : NaN);
   const measuredBackends = BACKENDS.filter((be) => k(be, 'relu'));
@@ -176,7 +184,7 @@ function summarize(ctx: ExperimentContext<CostBudget>, kernels: KernelTiming[], 
   const summary =
     (measuredBackends.length ? `${measuredBackends.map(ratioText).join('; ')}. ` : 'No kernel was timed. ') +
     (reluEpoch !== undefined
-      ? `One epoch of the MLP took ${num(reluEpoch)} s with relu, ${EXPENSIVE.map((e) => `${num(epochOf(e))} s with ${e}`).join(' and ')} on the ${getBackend()} backend. `
+      ? `One epoch of the MLP took ${num(reluEpoch)} s with relu, ${EXPENSIVE.map((e) => `${num(epochOf(e))} s with ${e}`).join(' and ')} on the ${epochBackend} backend. `
       : '') +
     (verdict === 'agrees'
       ? 'ReLU is cheaper both as a kernel and over a whole epoch.'
@@ -185,16 +193,24 @@ function summarize(ctx: ExperimentContext<CostBudget>, kernels: KernelTiming[], 
         : verdict === 'disagrees'
           ? 'Here relu’s kernel is not faster than sigmoid’s and tanh’s: their polynomial approximations run at memory speed too.'
           : 'Not enough to judge.') +
-    partialNote(measuredBackends.length + epochs.length, planned, 'measurements');
+    partialNote(runs.length, plan.planned, 'measurements');
   const ids = [...new Set(kernels.map((r) => r.activation))];
-  return resultOf(cost, {
+  return {
     setup:
       `Kernels: every activation of the table except linear, on ${b.elements.toLocaleString('en-US')} float32 elements in [-4, 4], forward and the backward the training engine uses ` +
       `(from y where the activation allows it, else from x), on the js and wasm backends; median of ${b.rounds} rounds of at least ${b.roundMs} ms, next to a plain copy of the same bytes. ` +
-      `Epochs: MLP 784 → ${b.hidden.join(' → ')} → 10 on the first ${b.trainSize} Fashion-MNIST images, batch ${b.batchSize}, SGD, the second of two epochs timed, on the ${getBackend()} backend. ${RULE}`,
+      `Epochs: MLP 784 → ${b.hidden.join(' → ')} → 10 on the first ${b.trainSize} Fashion-MNIST images, batch ${b.batchSize}, SGD, the second of two epochs timed, on the ${epochBackend} backend. ${RULE}`,
     measured: [
       ...measuredBackends.flatMap((be) => [figure(`${be}: relu forward + backward`, [total(k(be, 'relu'))], 'ns/element'), figure(`${be}: sigmoid forward + backward`, [total(k(be, 'sigmoid'))], 'ns/element'), figure(`${be}: tanh forward + backward`, [total(k(be, 'tanh'))], 'ns/element')]),
       ...b.epochActivations.map((id) => figure(`epoch with ${id}`, [epochOf(id) ?? null], 's')),
+    ],
+    basis: [
+      ...measuredBackends.map((be) =>
+        basisFigure(`${be}: relu fwd+bwd over the faster of sigmoid and tanh`, [total(k(be, 'relu')) / Math.min(...EXPENSIVE.map((e) => total(k(be, e))))], 'rule: < 1', '×'),
+      ),
+      ...(reluEpoch !== undefined && EXPENSIVE.every((e) => epochOf(e) !== undefined)
+        ? [basisFigure('epoch with relu over the faster of sigmoid and tanh', [reluEpoch / Math.min(...EXPENSIVE.map((e) => epochOf(e)!))], 'rule: ≤ 0.95 for agrees', '×')]
+        : []),
     ],
     verdict,
     summary,
@@ -232,11 +248,11 @@ function summarize(ctx: ExperimentContext<CostBudget>, kernels: KernelTiming[], 
       {
         kind: 'bar',
         title: 'Seconds per epoch, same MLP with each activation',
-        caption: `${b.trainSize} images, batch ${b.batchSize}, ${getBackend()} backend.`,
+        caption: `${b.trainSize} images, batch ${b.batchSize}, ${epochBackend} backend.`,
         yLabel: 'seconds',
         groups: epochs.map((e) => e.activation),
         series: [{ name: 'epoch', values: epochs.map((e) => cell(e.seconds, 3)) }],
       },
     ],
-  });
+  };
 }

@@ -8,10 +8,10 @@
 import { sgd } from '../../optim/optimizers.js';
 import type { HeatmapChart, LineSeries, Verdict } from '../../report/schema.js';
 import { hiddenLayerReports } from '../diagnostics.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, pct } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, pct } from '../stats.js';
 import { accuracy, imageData, kernelGradientNorms, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 
 export interface DepthBudget extends BudgetBase {
   /** Numbers of hidden layers. */
@@ -37,7 +37,7 @@ const RULE =
   `Verdict rule, at the deepest network: agrees when sigmoid's first-to-last-layer gradient ratio at initialization is below ${VANISHED} while relu's is at least 100 times larger, ` +
   `and relu still trains (test accuracy ≥ ${pct(TRAINS_AT, 0)}) where sigmoid does not; partly when only one of the two holds; disagrees when neither does.`;
 
-interface Run {
+export interface Run {
   activation: Act;
   depth: number;
   seed: number;
@@ -55,7 +55,13 @@ interface Run {
   diverged: boolean;
 }
 
-export const depth: Experiment<DepthBudget> = {
+interface Cell {
+  activation: Act;
+  depth: number;
+  seed: number;
+}
+
+export const depth: Experiment<DepthBudget, Cell, Run> = {
   id: 'depth',
   title: 'Gradients vanish with depth for sigmoid and tanh, not for ReLU',
   claim:
@@ -68,54 +74,41 @@ export const depth: Experiment<DepthBudget> = {
     full: { expectedSeconds: 200, depths: [2, 4, 6, 8, 10, 15, 20], width: 64, trainSize: 12000, testSize: 5000, probeSize: 512, epochs: 5, batchSize: 64, learningRate: 0.01 },
   },
 
-  async run(ctx) {
+  grid: ({ budget, seeds }) => budget.depths.flatMap((d) => ACTIVATIONS.flatMap((activation) => seeds.map((seed) => ({ activation, depth: d, seed })))),
+  label: (c) => `${c.activation} · ${c.depth} hidden layers · seed ${c.seed}`,
+
+  async run({ activation, depth: d, seed }, ctx) {
     const b = ctx.budget;
-    ctx.progress.status('loading Fashion-MNIST');
-    const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
-    const n = Math.min(b.probeSize, data.length);
-    const probeX = data.x.subarray(0, n * 784);
-    const probeY = data.y.subarray(0, n);
-    const runs: Run[] = [];
-    const planned = ACTIVATIONS.length * b.depths.length * ctx.seeds.length;
-    ctx.progress.setTotal(planned);
-    outer: for (const d of b.depths) {
-      for (const activation of ACTIVATIONS) {
-        for (const seed of ctx.seeds) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`${activation} · ${d} hidden layers · seed ${seed}`);
-          // Each activation's usual initialization: He for relu, Glorot for sigmoid and tanh (src/nn/init.ts).
-          const model = mlp({ inputs: 784, hidden: Array<number>(d).fill(b.width), activation, outputs: 10, seed });
-          try {
-            model.compile({ optimizer: sgd({ learningRate: b.learningRate, momentum: 0.9 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-            const gradients = kernelGradientNorms(model, probeX, probeY);
-            const reports = hiddenLayerReports(model, probeX);
-            const outcome = await train(model, data, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal, monitor: { every: 10, probeAtInit: 0 } });
-            if (outcome.aborted) break outer;
-            const loss = outcome.history.history.loss;
-            runs.push({
-              activation, depth: d, seed, gradients,
-              std: reports.map((r) => r.std),
-              saturation: reports.map((r) => r.saturation),
-              testAccuracy: accuracy(model, test),
-              finalLoss: loss[loss.length - 1] ?? NaN,
-              trainingRatio: outcome.health.map((e) => e.gradientRatio),
-              seconds: outcome.seconds,
-              diverged: outcome.diverged,
-            });
-          } finally {
-            model.dispose();
-          }
-          ctx.progress.advance();
-        }
-      }
-      await ctx.checkpoint(summarize(ctx, runs, planned));
-    }
-    return summarize(ctx, runs, planned);
+    const { data, test, probeX, probeY } = await ctx.shared('loading Fashion-MNIST', async () => {
+      const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
+      const n = Math.min(b.probeSize, data.length);
+      return { data, test, probeX: data.x.subarray(0, n * 784), probeY: data.y.subarray(0, n) };
+    });
+    // Each activation's usual initialization: He for relu, Glorot for sigmoid and tanh (src/nn/init.ts).
+    const model = ctx.track(mlp({ inputs: 784, hidden: Array<number>(d).fill(b.width), activation, outputs: 10, seed }));
+    model.compile({ optimizer: sgd({ learningRate: b.learningRate, momentum: 0.9 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const gradients = kernelGradientNorms(model, probeX, probeY);
+    const reports = hiddenLayerReports(model, probeX);
+    const outcome = await train(model, data, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal, monitor: { every: 10, probeAtInit: 0 } });
+    if (outcome.aborted) return null;
+    const loss = outcome.history.history.loss;
+    return {
+      activation, depth: d, seed, gradients,
+      std: reports.map((r) => r.std),
+      saturation: reports.map((r) => r.saturation),
+      testAccuracy: accuracy(model, test),
+      finalLoss: loss[loss.length - 1] ?? NaN,
+      trainingRatio: outcome.health.map((e) => e.gradientRatio),
+      seconds: outcome.seconds,
+      diverged: outcome.diverged,
+    };
   },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<DepthBudget>): Findings {
+  const b = plan.budget;
   const at = (a: Act, d: number) => runs.filter((r) => r.activation === a && r.depth === d);
   const ratio = (r: Run) => r.gradients[0]! / r.gradients[r.gradients.length - 1]!;
   const geoMean = (xs: number[]) => (xs.length ? Math.exp(mean(xs.map((x) => Math.log(Math.max(x, 1e-30))))) : NaN);
@@ -151,7 +144,7 @@ function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: nu
         : verdict === 'disagrees'
           ? 'Neither the vanishing of sigmoid gradients nor relu’s advantage shows here.'
           : 'Not enough to judge.') +
-    partialNote(runs.length, planned);
+    partialNote(runs.length, plan.planned);
 
   const maxLayers = Math.max(...b.depths) + 1;
   const heatmaps: HeatmapChart[] = ACTIVATIONS.map((a) => ({
@@ -179,16 +172,25 @@ function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: nu
       if (!r) return [];
       return [{ name: a, points: pick(r).map((v, i) => [i + 1, v === null || (positive && !(v > 0)) ? null : cell(v)] as [number, number | null]) }];
     });
-  return resultOf(depth, {
+  return {
     setup:
       `Models: MLPs 784 → ${b.width} × depth → 10 with depth in {${b.depths.join(', ')}} hidden layers, for sigmoid, tanh and relu, each with its usual initialization ` +
       `(Glorot uniform for sigmoid and tanh, He normal for relu), biases zero. Data: the first ${b.trainSize} Fashion-MNIST training images and ${b.testSize} test images. ` +
       `At initialization: ‖∂L/∂W‖ of every weight layer from one batch of ${b.probeSize} training images, and each hidden layer's output statistics (src/monitors inspect). ` +
-      `Training: SGD, momentum 0.9, learning rate ${b.learningRate} for all, batch ${b.batchSize}, ${b.epochs} epochs, with src/monitors recording the first/last gradient ratio per epoch; seeds ${ctx.seeds.join(', ')}. ${RULE}`,
+      `Training: SGD, momentum 0.9, learning rate ${b.learningRate} for all, batch ${b.batchSize}, ${b.epochs} epochs, with src/monitors recording the first/last gradient ratio per epoch; seeds ${plan.seeds.join(', ')}. ${RULE}`,
     measured: [
       ...(deepest === undefined ? [] : ACTIVATIONS.map((a) => figure(`${a}: first/last gradient ratio at init, ${deepest} layers`, at(a, deepest).map(ratio)))),
       ...(deepest === undefined ? [] : ACTIVATIONS.map((a) => figure(`${a}: test accuracy, ${deepest} layers`, at(a, deepest).map((r) => r.testAccuracy * 100), '%'))),
     ],
+    basis:
+      deepest === undefined
+        ? []
+        : [
+            basisFigure(`sigmoid: first/last gradient ratio at init, ${deepest} layers`, [ratioAt('sigmoid', deepest)], `rule: < ${VANISHED}`),
+            basisFigure(`relu: first/last gradient ratio at init, ${deepest} layers`, [ratioAt('relu', deepest)], 'rule: ≥ 100 × sigmoid’s'),
+            basisFigure(`relu: test accuracy, ${deepest} layers`, [accAt('relu', deepest) * 100], `rule: ≥ ${TRAINS_AT * 100}%`, '%'),
+            basisFigure(`sigmoid: test accuracy, ${deepest} layers`, [accAt('sigmoid', deepest) * 100], `rule: < ${TRAINS_AT * 100}%`, '%'),
+          ],
     verdict,
     summary,
     tables: [
@@ -212,7 +214,7 @@ function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: nu
       {
         kind: 'line',
         title: `Gradient norm by layer at initialization, ${deepest ?? '?'} hidden layers`,
-        caption: `Seed ${ctx.seeds[0]}. A line falling towards layer 1 is a vanishing gradient (Glorot & Bengio 2010, Figure 7 shows the same for back-propagated gradients).`,
+        caption: `Seed ${plan.seeds[0]}. A line falling towards layer 1 is a vanishing gradient (Glorot & Bengio 2010, Figure 7 shows the same for back-propagated gradients).`,
         xLabel: 'weight layer (1 = next to the input)',
         yLabel: '‖∂L/∂W‖',
         logY: true,
@@ -221,7 +223,7 @@ function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: nu
       {
         kind: 'line',
         title: `Output standard deviation of each hidden layer at initialization, ${deepest ?? '?'} hidden layers`,
-        caption: `Seed ${ctx.seeds[0]}, over ${b.probeSize} training images.`,
+        caption: `Seed ${plan.seeds[0]}, over ${b.probeSize} training images.`,
         xLabel: 'hidden layer',
         yLabel: 'standard deviation',
         logY: true,
@@ -237,5 +239,5 @@ function summarize(ctx: ExperimentContext<DepthBudget>, runs: Run[], planned: nu
       },
       ...heatmaps,
     ],
-  });
+  };
 }

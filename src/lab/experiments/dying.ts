@@ -9,15 +9,15 @@
  * training when the learning rate is large; we count dead units against the learning rate for relu and
  * for the variants designed to avoid it (leaky_relu, prelu, elu).
  */
-import type { Dataset } from '../../data/dataset.js';
 import { adam, sgd } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
 import { NonFiniteLossError, type Sequential } from '../../nn/index.js';
 import { hiddenLayerReports, overallDeadFraction } from '../diagnostics.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, meanSd, pct } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, meanSd, pct } from '../stats.js';
 import { accuracy, imageData, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, CellContext, Experiment, SummaryPlan } from '../types.js';
+import { disposing } from '../sweep.js';
 import { inspect } from '../../monitors/index.js';
 
 export interface DyingBudget extends BudgetBase {
@@ -57,7 +57,21 @@ const RULE =
   'Verdict rule, part (a), three tests: at the narrowest width the born-dead probability with He initialization grows by at least 10 points from the shallowest to the deepest network; ' +
   'RAI lowers it at the deepest; and RAI lowers the probability of being constant after training, averaged over the grid. Agrees when all three hold, partly when one or two do, disagrees when none does.';
 
-interface GridCell {
+type Cell =
+  | { part: 'a'; depth: number; width: number; init: InitId }
+  | { part: 'b'; activation: string; learningRate: number; seed: number };
+
+/** A cell's record: part (a) counts over the networks of one grid cell, part (b) one training run. */
+export type Run = { part: 'a'; cell: GridCell } | { part: 'b'; run: LrRun };
+
+/** Inputs of part (a): evenly spaced points of [-1, 1]. */
+const PROBE = new Float32Array(PROBE_POINTS).map((_, i) => -1 + (2 * i) / (PROBE_POINTS - 1));
+// Lu et al.'s 1-D regression example: f(x) = |x|, which a width-2 ReLU network represents exactly.
+const TARGET = PROBE.map((x) => Math.abs(x));
+const TARGET_MEAN = mean(Array.from(TARGET));
+const TARGET_STD = Math.sqrt(mean(Array.from(TARGET, (t) => (t - TARGET_MEAN) ** 2)));
+
+export interface GridCell {
   depth: number;
   width: number;
   init: InitId;
@@ -67,7 +81,7 @@ interface GridCell {
   collapsed: number;
 }
 
-interface LrRun {
+export interface LrRun {
   activation: string;
   learningRate: number;
   seed: number;
@@ -87,7 +101,7 @@ function isConstant(model: Sequential, probe: Float32Array, targetStd: number): 
   return isDead(model, probe) || !(reports[reports.length - 1]!.std >= CONSTANT_TOLERANCE * targetStd);
 }
 
-export const dying: Experiment<DyingBudget> = {
+export const dying: Experiment<DyingBudget, Cell, Run> = {
   id: 'dying',
   title: 'Dying ReLU: born-dead networks and units killed by large steps',
   claim:
@@ -110,91 +124,70 @@ export const dying: Experiment<DyingBudget> = {
     },
   },
 
-  async run(ctx) {
-    const b = ctx.budget;
-    const grid: GridCell[] = [];
-    const lrRuns: LrRun[] = [];
-    const cells = b.depths.length * b.widths.length * INITS.length;
-    const planned = cells + b.learningRates.length * b.activations.length * ctx.seeds.length;
-    ctx.progress.setTotal(planned);
-    const probe = new Float32Array(PROBE_POINTS).map((_, i) => -1 + (2 * i) / (PROBE_POINTS - 1));
-    // Lu et al.'s 1-D regression example: f(x) = |x|, which a width-2 ReLU network represents exactly.
-    const target = probe.map((x) => Math.abs(x));
-    const targetMean = mean(Array.from(target));
-    const targetStd = Math.sqrt(mean(Array.from(target, (t) => (t - targetMean) ** 2)));
-    outer: for (const depthValue of b.depths) {
-      for (const width of b.widths) {
-        for (const init of INITS) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`(a) ${depthValue} layers × ${width} units · ${init.id}`);
-          const cell: GridCell = { depth: depthValue, width, init: init.id, drawn: 0, bornDead: 0, trained: 0, collapsed: 0 };
-          for (let k = 0; k < b.initRuns; k++) {
-            if (ctx.signal.aborted) break;
-            const seed = ctx.seeds[0]! * 1_000_003 + k;
-            const model = mlp({ inputs: 1, hidden: Array<number>(depthValue).fill(width), activation: 'relu', outputs: 1, init: init.kernel, seed });
-            try {
-              cell.drawn++;
-              if (isDead(model, probe)) cell.bornDead++;
-              if (k < b.trainRuns) {
-                model.compile({ optimizer: adam({ learningRate: FIT_LR }), loss: 'mse' });
-                try {
-                  for (let s = 0; s < b.trainSteps; s++) model.trainStep(probe, target);
-                } catch (error) {
-                  if (!(error instanceof NonFiniteLossError)) throw error;
-                }
-                cell.trained++;
-                if (isConstant(model, probe, targetStd)) cell.collapsed++;
-              }
-            } finally {
-              model.dispose();
-            }
-          }
-          grid.push(cell);
-          ctx.progress.advance();
-          if (grid.length % 8 === 0) await ctx.checkpoint(summarize(ctx, grid, lrRuns, planned));
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      }
+  grid: ({ budget, seeds }) => [
+    ...budget.depths.flatMap((depth) => budget.widths.flatMap((width) => INITS.map((i): Cell => ({ part: 'a', depth, width, init: i.id })))),
+    ...budget.activations.flatMap((activation) => budget.learningRates.flatMap((learningRate) => seeds.map((seed): Cell => ({ part: 'b', activation, learningRate, seed })))),
+  ],
+  label: (c) => (c.part === 'a' ? `(a) ${c.depth} layers × ${c.width} units · ${c.init}` : `(b) ${c.activation} · lr ${c.learningRate} · seed ${c.seed}`),
+
+  async run(c, ctx) {
+    if (c.part === 'a') {
+      const cell = await bornDead(c, ctx);
+      return cell && { part: 'a', cell };
     }
-    if (!ctx.signal.aborted) {
-      ctx.progress.status('(b) loading Fashion-MNIST');
-      const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
-      await lrSweep(ctx, data, test, lrRuns, grid, planned);
-    }
-    return summarize(ctx, grid, lrRuns, planned);
+    const run = await killedByLargeSteps(c, ctx);
+    return run && { part: 'b', run };
   },
+
+  summarize,
 };
 
-async function lrSweep(ctx: ExperimentContext<DyingBudget>, data: Dataset, test: Dataset, lrRuns: LrRun[], grid: GridCell[], planned: number): Promise<void> {
+/** Part (a), one cell: `initRuns` networks drawn, the first `trainRuns` of them also trained to fit |x|. */
+async function bornDead(c: Extract<Cell, { part: 'a' }>, ctx: CellContext<DyingBudget>): Promise<GridCell | null> {
   const b = ctx.budget;
-  for (const activation of b.activations) {
-    for (const learningRate of b.learningRates) {
-      for (const seed of ctx.seeds) {
-        if (ctx.signal.aborted) return;
-        ctx.progress.status(`(b) ${activation} · lr ${learningRate} · seed ${seed}`);
-        const model = mlp({ inputs: 784, hidden: b.hidden, activation, outputs: 10, seed });
+  const kernel = INITS.find((i) => i.id === c.init)!.kernel;
+  const cell: GridCell = { depth: c.depth, width: c.width, init: c.init, drawn: 0, bornDead: 0, trained: 0, collapsed: 0 };
+  for (let k = 0; k < b.initRuns; k++) {
+    if (ctx.signal.aborted) return null;
+    const seed = ctx.seeds[0]! * 1_000_003 + k;
+    await disposing(mlp({ inputs: 1, hidden: Array<number>(c.depth).fill(c.width), activation: 'relu', outputs: 1, init: kernel, seed }), (model) => {
+      cell.drawn++;
+      if (isDead(model, PROBE)) cell.bornDead++;
+      if (k < b.trainRuns) {
+        model.compile({ optimizer: adam({ learningRate: FIT_LR }), loss: 'mse' });
         try {
-          // Plain SGD: momentum or Adam would change the effective step the rate stands for.
-          model.compile({ optimizer: sgd({ learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-          const outcome = await train(model, data, { epochs: b.epochs, batchSize: 64, signal: ctx.signal });
-          if (outcome.aborted) return;
-          lrRuns.push({
-            activation, learningRate, seed, diverged: outcome.diverged,
-            deadFraction: overallDeadFraction(hiddenLayerReports(model, test.x)),
-            testAccuracy: accuracy(model, test),
-          });
-        } finally {
-          model.dispose();
+          for (let s = 0; s < b.trainSteps; s++) model.trainStep(PROBE, TARGET);
+        } catch (error) {
+          if (!(error instanceof NonFiniteLossError)) throw error;
         }
-        ctx.progress.advance();
+        cell.trained++;
+        if (isConstant(model, PROBE, TARGET_STD)) cell.collapsed++;
       }
-    }
-    await ctx.checkpoint(summarize(ctx, grid, lrRuns, planned));
+    });
   }
+  return cell;
 }
 
-function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns: LrRun[], planned: number) {
+/** Part (b), one cell: a Fashion-MNIST MLP trained with plain SGD at one learning rate, then its dead units counted. */
+async function killedByLargeSteps(c: Extract<Cell, { part: 'b' }>, ctx: CellContext<DyingBudget>): Promise<LrRun | null> {
   const b = ctx.budget;
+  const { train: data, test } = await ctx.shared('(b) loading Fashion-MNIST', () => imageData('fashion-mnist', b.trainSize, b.testSize, true));
+  const model = ctx.track(mlp({ inputs: 784, hidden: b.hidden, activation: c.activation, outputs: 10, seed: c.seed }));
+  // Plain SGD: momentum or Adam would change the effective step the rate stands for.
+  model.compile({ optimizer: sgd({ learningRate: c.learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+  const outcome = await train(model, data, { epochs: b.epochs, batchSize: 64, signal: ctx.signal });
+  if (outcome.aborted) return null;
+  return {
+    activation: c.activation, learningRate: c.learningRate, seed: c.seed, diverged: outcome.diverged,
+    deadFraction: overallDeadFraction(hiddenLayerReports(model, test.x)),
+    testAccuracy: accuracy(model, test),
+  };
+}
+
+export function summarize(runs: readonly Run[], plan: SummaryPlan<DyingBudget>): Findings {
+  const b = plan.budget;
+  const grid = runs.flatMap((r) => (r.part === 'a' ? [r.cell] : []));
+  const lrRuns = runs.flatMap((r) => (r.part === 'b' ? [r.run] : []));
   const find = (d: number, w: number, i: InitId) => grid.find((c) => c.depth === d && c.width === w && c.init === i);
   const p = (c: GridCell | undefined) => (c && c.drawn > 0 ? c.bornDead / c.drawn : null);
   const q = (c: GridCell | undefined) => (c && c.trained > 0 ? c.collapsed / c.trained : null);
@@ -242,7 +235,7 @@ function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns
           ? 'Neither the growth with depth nor the benefit of RAI shows here. '
           : '') +
     'We could not find Lu et al.’s measured probabilities (born dead and collapsed, for widths 2–4) in a source we could check, so no published number is shown beside ours; the paper states the trend: at fixed width the born-dead probability tends to 1 with depth, faster for narrow widths, and RAI lowers it.' +
-    partialNote(grid.length + lrRuns.length, planned, 'configurations');
+    partialNote(runs.length, plan.planned, 'configurations');
   const heat = (init: InitId, value: (c: GridCell | undefined) => number | null, what: string) => ({
     kind: 'heatmap' as const,
     title: `${what}, ${INITS.find((i) => i.id === init)!.label}`,
@@ -255,14 +248,14 @@ function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns
     scale: [0, 1] as [number, number],
     valueLabel: 'probability',
   });
-  return resultOf(dying, {
+  return {
     setup:
       `(a) Networks 1 → width × depth → 1 with ReLU, depth in {${b.depths.join(', ')}}, width in {${b.widths.join(', ')}}, initialized with He normal weights and zero biases or with RAI ` +
       `(one weight or the bias of each unit drawn from Beta(2, 1), the rest from N(0, 0.6007²/fan_in)); ${b.initRuns} networks per cell, born dead when some hidden layer outputs 0 for ` +
       `all ${PROBE_POINTS} evenly spaced inputs of [-1, 1] (src/monitors inspect), which makes the network a constant function. The first ${b.trainRuns} of them are trained ${b.trainSteps} full-batch Adam steps ` +
       `(learning rate ${FIT_LR}, MSE) to fit f(x) = |x| on those points, as in Lu et al.'s 1-D examples, ` +
       `and counted as collapsed when the trained network is a constant function (some layer dead, or an output spread below ${CONSTANT_TOLERANCE} of the target's). (b) MLP 784 → ${b.hidden.join(' → ')} → 10 with ${b.activations.join(', ')}, ${b.trainSize} Fashion-MNIST images, ` +
-      `${b.epochs} epoch${b.epochs > 1 ? 's' : ''} of plain SGD (batch 64) at learning rates {${b.learningRates.join(', ')}}, seeds ${ctx.seeds.join(', ')}; dead units counted over ${b.testSize} test images. ${RULE}`,
+      `${b.epochs} epoch${b.epochs > 1 ? 's' : ''} of plain SGD (batch 64) at learning rates {${b.learningRates.join(', ')}}, seeds ${plan.seeds.join(', ')}; dead units counted over ${b.testSize} test images. ${RULE}`,
     measured: [
       figure(`born dead, He, depth ${deep}, width ${narrow}`, [pHeDeep === null ? null : pHeDeep * 100], '%'),
       figure(`born dead, RAI, depth ${deep}, width ${narrow}`, [pRaiDeep === null ? null : pRaiDeep * 100], '%'),
@@ -271,6 +264,14 @@ function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns
       figure(`constant after training, RAI, mean over the grid`, [meanCollapse('rai') * 100], '%'),
       ...b.activations.map((a) => figure(`${a}: dead units at lr ${maxLr}`, lrAt(a, maxLr).map((r) => r.deadFraction * 100), '%')),
     ],
+    basis:
+      pHeShallow === null || pHeDeep === null || pRaiDeep === null
+        ? []
+        : [
+            basisFigure(`born dead, He, depth ${shallow} → ${deep}, width ${narrow}`, [(pHeDeep - pHeShallow) * 100], 'rule: grows ≥ 10 points', 'points'),
+            basisFigure(`born dead at depth ${deep}, width ${narrow}: RAI minus He`, [(pRaiDeep - pHeDeep) * 100], 'rule: < 0', 'points'),
+            basisFigure('constant after training, mean over the grid: RAI minus He', [(meanCollapse('rai') - meanCollapse('he')) * 100], 'rule: < 0', 'points'),
+          ],
     verdict,
     summary,
     tables: [
@@ -311,5 +312,5 @@ function summarize(ctx: ExperimentContext<DyingBudget>, grid: GridCell[], lrRuns
         series: b.activations.map((a) => ({ name: a, points: b.learningRates.map((lr) => [lr, lrAt(a, lr).length ? cell(deadAt(a, lr)) : null] as [number, number | null]) })),
       },
     ],
-  });
+  };
 }

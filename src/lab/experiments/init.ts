@@ -7,10 +7,10 @@
 import { sgd } from '../../optim/optimizers.js';
 import type { LineSeries, Verdict } from '../../report/schema.js';
 import { hiddenLayerReports } from '../diagnostics.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, meanSd, num, pct } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, meanSd, num, pct } from '../stats.js';
 import { accuracy, imageData, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 
 export interface InitBudget extends BudgetBase {
   readonly depth: number;
@@ -37,7 +37,7 @@ const RULE =
   `Verdict rule: a run converges when its last epoch's training loss is ≤ 75% of ln 10 (${num(0.75 * CHANCE_LOSS)}) and stalls when it stays above 90% (${num(0.9 * CHANCE_LOSS)}). ` +
   'Agrees when every He run converges and every Xavier run stalls; partly when He ends lower than Xavier on average by at least 10%; disagrees when Xavier ends as low as He or lower; otherwise inconclusive.';
 
-interface Run {
+export interface Run {
   scheme: Scheme;
   seed: number;
   /** Variance of each hidden layer's output at initialization. */
@@ -51,7 +51,12 @@ interface Run {
   diverged: boolean;
 }
 
-export const init: Experiment<InitBudget> = {
+interface Cell {
+  scheme: Scheme;
+  seed: number;
+}
+
+export const init: Experiment<InitBudget, Cell, Run> = {
   id: 'init',
   title: 'He initialization lets a 30-layer ReLU network train; Xavier stalls',
   claim:
@@ -64,45 +69,36 @@ export const init: Experiment<InitBudget> = {
     full: { expectedSeconds: 150, depth: 30, width: 128, trainSize: 12000, testSize: 5000, probeSize: 1000, epochs: 6, batchSize: 64, learningRate: 0.01 },
   },
 
-  async run(ctx) {
+  grid: ({ seeds }) => seeds.flatMap((seed) => SCHEMES.map((s) => ({ scheme: s.id, seed }))),
+  label: (c) => `${SCHEMES.find((s) => s.id === c.scheme)!.label} · seed ${c.seed}`,
+
+  async run({ scheme, seed }, ctx) {
     const b = ctx.budget;
-    ctx.progress.status('loading Fashion-MNIST');
-    const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
-    const probe = data.x.subarray(0, Math.min(b.probeSize, data.length) * 784);
-    const runs: Run[] = [];
-    const planned = SCHEMES.length * ctx.seeds.length;
-    ctx.progress.setTotal(planned);
-    outer: for (const seed of ctx.seeds) {
-      for (const scheme of SCHEMES) {
-        if (ctx.signal.aborted) break outer;
-        ctx.progress.status(`${scheme.label} · seed ${seed}`);
-        const model = mlp({ inputs: 784, hidden: Array<number>(b.depth).fill(b.width), activation: 'relu', outputs: 10, init: scheme.initializer, seed });
-        try {
-          const variance = hiddenLayerReports(model, probe).map((r) => r.std ** 2);
-          model.compile({ optimizer: sgd({ learningRate: b.learningRate, momentum: 0.9 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-          const outcome = await train(model, data, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal, monitor: { every: 10, probeAtInit: 0 } });
-          if (outcome.aborted) break outer;
-          runs.push({
-            scheme: scheme.id, seed, variance,
-            loss: outcome.history.history.loss,
-            testAccuracy: accuracy(model, test),
-            gradientRatio: outcome.health.map((e) => e.gradientRatio),
-            seconds: outcome.seconds,
-            diverged: outcome.diverged,
-          });
-        } finally {
-          model.dispose();
-        }
-        ctx.progress.advance();
-        await ctx.checkpoint(summarize(ctx, runs, planned));
-      }
-    }
-    return summarize(ctx, runs, planned);
+    const { data, test, probe } = await ctx.shared('loading Fashion-MNIST', async () => {
+      const { train: data, test } = await imageData('fashion-mnist', b.trainSize, b.testSize, true);
+      return { data, test, probe: data.x.subarray(0, Math.min(b.probeSize, data.length) * 784) };
+    });
+    const initializer = SCHEMES.find((s) => s.id === scheme)!.initializer;
+    const model = ctx.track(mlp({ inputs: 784, hidden: Array<number>(b.depth).fill(b.width), activation: 'relu', outputs: 10, init: initializer, seed }));
+    const variance = hiddenLayerReports(model, probe).map((r) => r.std ** 2);
+    model.compile({ optimizer: sgd({ learningRate: b.learningRate, momentum: 0.9 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const outcome = await train(model, data, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal, monitor: { every: 10, probeAtInit: 0 } });
+    if (outcome.aborted) return null;
+    return {
+      scheme, seed, variance,
+      loss: outcome.history.history.loss,
+      testAccuracy: accuracy(model, test),
+      gradientRatio: outcome.health.map((e) => e.gradientRatio),
+      seconds: outcome.seconds,
+      diverged: outcome.diverged,
+    };
   },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<InitBudget>): Findings {
+  const b = plan.budget;
   const of = (s: Scheme) => runs.filter((r) => r.scheme === s);
   const lastLoss = (r: Run) => r.loss[r.loss.length - 1] ?? NaN;
   const converges = (r: Run) => lastLoss(r) <= 0.75 * CHANCE_LOSS;
@@ -133,8 +129,8 @@ function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: num
         : verdict === 'disagrees'
           ? 'Here Xavier initialization did as well as He, contrary to the claim.'
           : 'Not enough to judge.') +
-    partialNote(runs.length, planned);
-  const firstSeed = (s: Scheme) => of(s).find((r) => r.seed === ctx.seeds[0]) ?? of(s)[0];
+    partialNote(runs.length, plan.planned);
+  const firstSeed = (s: Scheme) => of(s).find((r) => r.seed === plan.seeds[0]) ?? of(s)[0];
   const varianceSeries: LineSeries[] = SCHEMES.flatMap((s) => {
     const r = firstSeed(s.id);
     return r ? [{ name: s.label, points: r.variance.map((v, i) => [i + 1, v > 0 ? cell(v) : null] as [number, number | null]) }] : [];
@@ -152,12 +148,12 @@ function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: num
     }
     return [{ name: s.label, points, ...(band.length ? { band } : {}) }];
   });
-  return resultOf(init, {
+  return {
     setup:
       `Model: ${b.depth} hidden dense layers of ${b.width} ReLU units (784 → ${b.width} ×${b.depth} → 10), biases zero; kernels drawn from N(0, 2/(fan_in + fan_out)) ("Xavier", ` +
       `1/fan_in for the square layers) or N(0, 2/fan_in) (He). Data: the first ${b.trainSize} Fashion-MNIST training images, ${b.testSize} test images; ` +
       `variance at initialization measured with src/monitors' inspect on ${b.probeSize} training images. Training: SGD, momentum 0.9, learning rate ${b.learningRate}, ` +
-      `batch ${b.batchSize}, ${b.epochs} epochs, seeds ${ctx.seeds.join(', ')}. ${RULE}`,
+      `batch ${b.batchSize}, ${b.epochs} epochs, seeds ${plan.seeds.join(', ')}. ${RULE}`,
     published: [
       { label: '30-layer ReLU network, Xavier initialization', value: 'stalls (does not learn)', note: 'ImageNet, Figure 3 (right)' },
       { label: '30-layer ReLU network, He initialization', value: 'converges', note: 'ImageNet, Figure 3 (right)' },
@@ -169,6 +165,10 @@ function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: num
       figure('test accuracy, He', he.map((r) => r.testAccuracy * 100), '%'),
       figure('last/first hidden-layer variance at init, Xavier', decay('xavier')),
       figure('last/first hidden-layer variance at init, He', decay('he')),
+    ],
+    basis: [
+      basisFigure('final training loss, He', he.map(lastLoss), `rule: converges ≤ ${num(0.75 * CHANCE_LOSS)} in every run`),
+      basisFigure('final training loss, Xavier', xavier.map(lastLoss), `rule: stalls > ${num(0.9 * CHANCE_LOSS)} in every run`),
     ],
     verdict,
     summary,
@@ -186,7 +186,7 @@ function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: num
       {
         kind: 'line',
         title: 'Variance of each hidden layer’s output at initialization',
-        caption: `Seed ${ctx.seeds[0]}, over ${b.probeSize} training images. He et al.'s analysis predicts a halving per layer with Xavier and a flat line with He.`,
+        caption: `Seed ${plan.seeds[0]}, over ${b.probeSize} training images. He et al.'s analysis predicts a halving per layer with Xavier and a flat line with He.`,
         xLabel: 'hidden layer',
         yLabel: 'output variance',
         logY: true,
@@ -201,5 +201,5 @@ function summarize(ctx: ExperimentContext<InitBudget>, runs: Run[], planned: num
         series: lossSeries,
       },
     ],
-  });
+  };
 }

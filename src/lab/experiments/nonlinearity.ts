@@ -12,10 +12,10 @@ import type { BoundaryChart, Verdict } from '../../report/schema.js';
 import { noGrad } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/tensor.js';
 import type { Sequential } from '../../nn/index.js';
-import { resultOf, partialNote } from '../result.js';
-import { cell, figure, finite, list, mean, meanSd, pct } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, list, mean, meanSd, pct } from '../stats.js';
 import { accuracy, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 
 export interface NonlinearityBudget extends BudgetBase {
   /** Points per data set, train and test together (20% held out). */
@@ -43,13 +43,21 @@ function dataset(name: DatasetName, points: number, seed: number): Split {
   return spiral({ n: points, seed, noise: 0.2, arms: 3 });
 }
 
-interface Run {
+export interface Run {
   dataset: DatasetName;
   activation: string;
   seed: number;
   trainAccuracy: number;
   testAccuracy: number;
   seconds: number;
+  /** The decision regions over the test points (first seed only). */
+  boundary?: Pick<BoundaryChart, 'extent' | 'grid' | 'points' | 'classes'>;
+}
+
+interface Cell {
+  dataset: DatasetName;
+  activation: (typeof ACTIVATIONS)[number];
+  seed: number;
 }
 
 /** The predicted class of each cell of a resolution² grid over `extent`, row-major from the bottom-left. */
@@ -89,7 +97,7 @@ function extentOf(split: Split): [number, number, number, number] {
   return [lo - pad, hi + pad, lo - pad, hi + pad];
 }
 
-export const nonlinearity: Experiment<NonlinearityBudget> = {
+export const nonlinearity: Experiment<NonlinearityBudget, Cell, Run> = {
   id: 'nonlinearity',
   title: 'ReLU lets a network learn non-linear patterns',
   claim:
@@ -102,58 +110,56 @@ export const nonlinearity: Experiment<NonlinearityBudget> = {
     full: { expectedSeconds: 60, points: 1000, hidden: [64, 64], epochs: 200, batchSize: 32, learningRate: 0.01, resolution: 80 },
   },
 
-  async run(ctx: ExperimentContext<NonlinearityBudget>) {
+  grid: ({ seeds }) => DATASETS.flatMap((dataset) => seeds.flatMap((seed) => ACTIVATIONS.map((activation) => ({ dataset, activation, seed })))),
+  label: (c) => `${c.dataset} · ${c.activation} · seed ${c.seed}`,
+
+  async run({ dataset: name, activation, seed }, ctx) {
     const b = ctx.budget;
-    const runs: Run[] = [];
-    const charts: BoundaryChart[] = [];
-    const planned = DATASETS.length * ACTIVATIONS.length * ctx.seeds.length;
-    ctx.progress.setTotal(planned);
-    outer: for (const name of DATASETS) {
-      for (const seed of ctx.seeds) {
-        const split = dataset(name, b.points, seed);
-        for (const activation of ACTIVATIONS) {
-          if (ctx.signal.aborted) break outer;
-          ctx.progress.status(`${name} · ${activation} · seed ${seed}`);
-          const model = mlp({ inputs: 2, hidden: b.hidden, activation, outputs: split.train.numClasses, seed });
-          try {
-            model.compile({ optimizer: adam({ learningRate: b.learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-            const outcome = await train(model, split.train, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal });
-            if (outcome.aborted) break outer;
-            runs.push({
-              dataset: name, activation, seed,
-              trainAccuracy: accuracy(model, split.train),
-              testAccuracy: accuracy(model, split.test),
-              seconds: outcome.seconds,
-            });
-            if (seed === ctx.seeds[0]) {
-              const extent = extentOf(split);
-              charts.push({
-                kind: 'boundary',
-                title: `${name} — ${activation}`,
-                caption: `Decision regions of the ${activation === 'relu' ? 'ReLU' : 'linear'} network (seed ${seed}) with the test points on top; test accuracy ${pct(runs[runs.length - 1]!.testAccuracy)}.`,
-                extent,
-                resolution: b.resolution,
-                grid: decisionGrid(model, extent, b.resolution),
-                points: Array.from({ length: split.test.length }, (_, i) => [split.test.x[2 * i]!, split.test.x[2 * i + 1]!, split.test.y[i]!] as [number, number, number]),
-                classes: [...split.test.classNames],
-                xLabel: 'x₁',
-                yLabel: 'x₂',
-              });
-            }
-          } finally {
-            model.dispose();
-          }
-          ctx.progress.advance();
-        }
-      }
-      await ctx.checkpoint(summarize(ctx, runs, charts, planned));
+    const split = dataset(name, b.points, seed);
+    const model = ctx.track(mlp({ inputs: 2, hidden: b.hidden, activation, outputs: split.train.numClasses, seed }));
+    model.compile({ optimizer: adam({ learningRate: b.learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const outcome = await train(model, split.train, { epochs: b.epochs, batchSize: b.batchSize, signal: ctx.signal });
+    if (outcome.aborted) return null;
+    const run: Run = {
+      dataset: name, activation, seed,
+      trainAccuracy: accuracy(model, split.train),
+      testAccuracy: accuracy(model, split.test),
+      seconds: outcome.seconds,
+    };
+    // The decision regions are drawn for the first seed only.
+    if (seed === ctx.seeds[0]) {
+      const extent = extentOf(split);
+      run.boundary = {
+        extent,
+        grid: decisionGrid(model, extent, b.resolution),
+        points: Array.from({ length: split.test.length }, (_, i) => [split.test.x[2 * i]!, split.test.x[2 * i + 1]!, split.test.y[i]!] as [number, number, number]),
+        classes: [...split.test.classNames],
+      };
     }
-    return summarize(ctx, runs, charts, planned);
+    return run;
   },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<NonlinearityBudget>, runs: Run[], charts: BoundaryChart[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<NonlinearityBudget>): Findings {
+  const b = plan.budget;
+  const charts: BoundaryChart[] = runs.flatMap((r) =>
+    r.boundary
+      ? [{
+          kind: 'boundary' as const,
+          title: `${r.dataset} — ${r.activation}`,
+          caption: `Decision regions of the ${r.activation === 'relu' ? 'ReLU' : 'linear'} network (seed ${r.seed}) with the test points on top; test accuracy ${pct(r.testAccuracy)}.`,
+          extent: r.boundary.extent,
+          resolution: b.resolution,
+          grid: r.boundary.grid,
+          points: r.boundary.points,
+          ...(r.boundary.classes ? { classes: r.boundary.classes } : {}),
+          xLabel: 'x₁',
+          yLabel: 'x₂',
+        }]
+      : [],
+  );
   const acc = (d: DatasetName, a: string) => runs.filter((r) => r.dataset === d && r.activation === a).map((r) => r.testAccuracy);
   const meanOf = (d: DatasetName, a: string) => (acc(d, a).length ? mean(acc(d, a)) : NaN);
   const measuredSets = DATASETS.filter((d) => acc(d, 'relu').length > 0 && acc(d, 'linear').length > 0);
@@ -166,10 +172,21 @@ function summarize(ctx: ExperimentContext<NonlinearityBudget>, runs: Run[], char
     else if (gaps.filter((g) => g >= 0.1).length >= 2) verdict = 'partly';
     else if (gaps.every((g) => g < 0.05)) verdict = 'disagrees';
   }
+  const basis = () => {
+    if (measuredSets.length === 0) return [];
+    const weakestRelu = measuredSets.reduce((x, y) => (meanOf(y, 'relu') < meanOf(x, 'relu') ? y : x));
+    const bestLinear = measuredSets.reduce((x, y) => (meanOf(y, 'linear') > meanOf(x, 'linear') ? y : x));
+    const leads = measuredSets.filter((d) => meanOf(d, 'relu') - meanOf(d, 'linear') >= 0.1).length;
+    return [
+      basisFigure(`ReLU test accuracy, lowest set (${weakestRelu})`, [meanOf(weakestRelu, 'relu') * 100], 'rule: ≥ 90% on all three', '%'),
+      basisFigure(`linear test accuracy, highest set (${bestLinear})`, [meanOf(bestLinear, 'linear') * 100], 'rule: ≤ 75% on all three', '%'),
+      basisFigure('sets where ReLU leads linear by ≥ 10 points', [leads], `of ${measuredSets.length}; partly needs ≥ 2`),
+    ];
+  };
   const sentences = measuredSets.map((d) => `${d}: ReLU ${meanSd(acc(d, 'relu'), (v) => pct(v))} against linear ${meanSd(acc(d, 'linear'), (v) => pct(v))}`);
   const summary =
     (measuredSets.length
-      ? `Test accuracy, mean over ${ctx.seeds.length} seed${ctx.seeds.length > 1 ? 's' : ''}: ${sentences.join('; ')}. `
+      ? `Test accuracy, mean over ${plan.seeds.length} seed${plan.seeds.length > 1 ? 's' : ''}: ${sentences.join('; ')}. `
       : 'No run finished. ') +
     (verdict === 'agrees'
       ? 'The ReLU network separates all three sets while the linear one cannot do better than a straight line allows, as claimed: the boundaries below show the bends.'
@@ -178,17 +195,18 @@ function summarize(ctx: ExperimentContext<NonlinearityBudget>, runs: Run[], char
         : verdict === 'disagrees'
           ? 'Within this budget ReLU did not beat the linear network, which contradicts the claim; more epochs may be needed.'
           : 'The runs so far are not enough to judge.') +
-    partialNote(runs.length, planned);
-  return resultOf(nonlinearity, {
+    partialNote(runs.length, plan.planned);
+  return {
     setup:
       `Data: xor (noise 0.05), circles (radius ratio 0.5, noise 0.08) and spiral (3 arms, noise 0.2), ${b.points} points each, 20% held out for testing. ` +
       `Model: 2 → ${b.hidden.join(' → ')} → classes, the same network with ReLU or with no activation (linear), default initialization. ` +
-      `Training: Adam, learning rate ${b.learningRate}, batch ${b.batchSize}, ${b.epochs} epochs, seeds ${ctx.seeds.join(', ')}. ` +
+      `Training: Adam, learning rate ${b.learningRate}, batch ${b.batchSize}, ${b.epochs} epochs, seeds ${plan.seeds.join(', ')}. ` +
       `Decision regions drawn on a ${b.resolution}×${b.resolution} grid for the first seed. ${RULE}`,
     measured: DATASETS.flatMap((d) => [
       figure(`${d}: ReLU test accuracy`, acc(d, 'relu').map((v) => v * 100), '%'),
       figure(`${d}: linear test accuracy`, acc(d, 'linear').map((v) => v * 100), '%'),
     ]),
+    basis: basis(),
     verdict,
     summary,
     tables: [
@@ -221,5 +239,5 @@ function summarize(ctx: ExperimentContext<NonlinearityBudget>, runs: Run[], char
       },
       ...charts,
     ],
-  });
+  };
 }

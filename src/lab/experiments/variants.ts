@@ -8,10 +8,10 @@ import { adam } from '../../optim/optimizers.js';
 import type { Verdict } from '../../report/schema.js';
 import type { Sequential } from '../../nn/index.js';
 import { hiddenLayerReports, overallDeadFraction, overallSparsity } from '../diagnostics.js';
-import { partialNote, resultOf } from '../result.js';
-import { cell, figure, finite, mean, meanSd, pct, sd } from '../stats.js';
+import { partialNote, type Findings } from '../result.js';
+import { basisFigure, cell, figure, finite, mean, meanSd, pct, sd } from '../stats.js';
 import { accuracy, cnn, imageData, mlp, train } from '../training.js';
-import type { BudgetBase, Experiment, ExperimentContext } from '../types.js';
+import type { BudgetBase, Experiment, SummaryPlan } from '../types.js';
 import { FAMILY } from './cost.js';
 
 export interface VariantsBudget extends BudgetBase {
@@ -33,7 +33,7 @@ const RULE =
 
 type ModelKind = 'mlp' | 'cnn';
 
-interface Run {
+export interface Run {
   model: ModelKind;
   activation: string;
   seed: number;
@@ -44,7 +44,13 @@ interface Run {
   diverged: boolean;
 }
 
-export const variants: Experiment<VariantsBudget> = {
+interface Cell {
+  model: ModelKind;
+  activation: string;
+  seed: number;
+}
+
+export const variants: Experiment<VariantsBudget, Cell, Run> = {
   id: 'variants',
   title: 'The ReLU family compared',
   claim:
@@ -66,48 +72,41 @@ export const variants: Experiment<VariantsBudget> = {
     },
   },
 
-  async run(ctx) {
-    const b = ctx.budget;
-    const runs: Run[] = [];
-    const cnnSeeds = ctx.seeds.slice(0, Math.max(1, b.cnn.seeds));
-    const planned = b.activations.length * (ctx.seeds.length + cnnSeeds.length);
-    ctx.progress.setTotal(planned);
-    for (const kind of ['mlp', 'cnn'] as const) {
-      const spec = b[kind];
-      ctx.progress.status(`loading Fashion-MNIST for the ${kind}`);
-      const { train: data, test } = await imageData('fashion-mnist', spec.trainSize, spec.testSize, kind === 'mlp');
-      const probe = test.x;
-      for (const activation of b.activations) {
-        for (const seed of kind === 'mlp' ? ctx.seeds : cnnSeeds) {
-          if (ctx.signal.aborted) return summarize(ctx, runs, planned);
-          ctx.progress.status(`${kind} · ${activation} · seed ${seed}`);
-          const model: Sequential =
-            kind === 'mlp'
-              ? mlp({ inputs: 784, hidden: b.mlp.hidden, activation, outputs: 10, seed })
-              : cnn({ inputShape: [28, 28, 1], filters: b.cnn.filters, activation, outputs: 10, seed });
-          try {
-            model.compile({ optimizer: adam({ learningRate: b.learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-            const outcome = await train(model, data, { epochs: spec.epochs, batchSize: b.batchSize, signal: ctx.signal });
-            if (outcome.aborted) return summarize(ctx, runs, planned);
-            const reports = hiddenLayerReports(model, probe);
-            runs.push({
-              model: kind, activation, seed, seconds: outcome.seconds, diverged: outcome.diverged,
-              testAccuracy: accuracy(model, test), sparsity: overallSparsity(reports), deadFraction: overallDeadFraction(reports),
-            });
-          } finally {
-            model.dispose();
-          }
-          ctx.progress.advance();
-        }
-        await ctx.checkpoint(summarize(ctx, runs, planned));
-      }
-    }
-    return summarize(ctx, runs, planned);
+  grid: ({ budget, seeds }) => {
+    const cnnSeeds = seeds.slice(0, Math.max(1, budget.cnn.seeds));
+    return (['mlp', 'cnn'] as const).flatMap((model) =>
+      budget.activations.flatMap((activation) => (model === 'mlp' ? seeds : cnnSeeds).map((seed) => ({ model, activation, seed }))),
+    );
   },
+  label: (c) => `${c.model} · ${c.activation} · seed ${c.seed}`,
+
+  async run({ model: kind, activation, seed }, ctx) {
+    const b = ctx.budget;
+    const spec = b[kind];
+    const { data, test } = await ctx.shared(`loading Fashion-MNIST for the ${kind}`, async () => {
+      const { train: data, test } = await imageData('fashion-mnist', spec.trainSize, spec.testSize, kind === 'mlp');
+      return { data, test };
+    });
+    const model: Sequential = ctx.track(
+      kind === 'mlp'
+        ? mlp({ inputs: 784, hidden: b.mlp.hidden, activation, outputs: 10, seed })
+        : cnn({ inputShape: [28, 28, 1], filters: b.cnn.filters, activation, outputs: 10, seed }),
+    );
+    model.compile({ optimizer: adam({ learningRate: b.learningRate }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const outcome = await train(model, data, { epochs: spec.epochs, batchSize: b.batchSize, signal: ctx.signal });
+    if (outcome.aborted) return null;
+    const reports = hiddenLayerReports(model, test.x);
+    return {
+      model: kind, activation, seed, seconds: outcome.seconds, diverged: outcome.diverged,
+      testAccuracy: accuracy(model, test), sparsity: overallSparsity(reports), deadFraction: overallDeadFraction(reports),
+    };
+  },
+
+  summarize,
 };
 
-function summarize(ctx: ExperimentContext<VariantsBudget>, runs: Run[], planned: number) {
-  const b = ctx.budget;
+export function summarize(runs: readonly Run[], plan: SummaryPlan<VariantsBudget>): Findings {
+  const b = plan.budget;
   const at = (m: ModelKind, a: string) => runs.filter((r) => r.model === m && r.activation === a);
   const acc = (m: ModelKind, a: string) => mean(at(m, a).map((r) => r.testAccuracy));
   const measured = (m: ModelKind) => b.activations.filter((a) => at(m, a).length > 0);
@@ -121,6 +120,15 @@ function summarize(ctx: ExperimentContext<VariantsBudget>, runs: Run[], planned:
     const allClose = family.every((a) => Math.abs(acc('mlp', a) - relu) <= CLOSE);
     verdict = reluNearBest && allClose ? 'agrees' : reluNearBest ? 'partly' : 'disagrees';
   }
+  const basis = () => {
+    if (!Number.isFinite(relu) || !best || family.length === 0) return [];
+    const furthest = family.reduce((x, y) => (Math.abs(acc('mlp', y) - relu) > Math.abs(acc('mlp', x) - relu) ? y : x));
+    return [
+      basisFigure('MLP relu: test accuracy', at('mlp', 'relu').map((r) => r.testAccuracy * 100), 'the reference', '%'),
+      basisFigure(`MLP best (${best}) minus relu`, [(acc('mlp', best) - relu) * 100], `rule: ≤ ${CLOSE * 100} points`, 'points'),
+      basisFigure(`MLP furthest family member (${furthest}) from relu`, [Math.abs(acc('mlp', furthest) - relu) * 100], `rule: ≤ ${CLOSE * 100} points for all`, 'points'),
+    ];
+  };
   const ranked = (m: ModelKind) => [...measured(m)].sort((x, y) => acc(m, y) - acc(m, x));
   const describeModel = (m: ModelKind) => {
     const r = ranked(m);
@@ -141,7 +149,7 @@ function summarize(ctx: ExperimentContext<VariantsBudget>, runs: Run[], planned:
         : verdict === 'disagrees'
           ? 'Some member beats relu by more than the margin here.'
           : 'Not enough to judge.') +
-    partialNote(runs.length, planned);
+    partialNote(runs.length, plan.planned);
   const bar = (m: ModelKind) => ({
     kind: 'bar' as const,
     title: `Test accuracy by activation, ${m.toUpperCase()}`,
@@ -159,17 +167,18 @@ function summarize(ctx: ExperimentContext<VariantsBudget>, runs: Run[], planned:
       },
     ],
   });
-  return resultOf(variants, {
+  return {
     setup:
       `Data: Fashion-MNIST. MLP 784 → ${b.mlp.hidden.join(' → ')} → 10 on the first ${b.mlp.trainSize} training images, ${b.mlp.epochs} epoch${b.mlp.epochs > 1 ? 's' : ''}, ` +
-      `tested on ${b.mlp.testSize}, seeds ${ctx.seeds.join(', ')}. CNN conv 3×3 ×${b.cnn.filters[0]} → max-pool → conv 3×3 ×${b.cnn.filters[1]} → max-pool → dense 10 on ` +
-      `${b.cnn.trainSize} images, ${b.cnn.epochs} epoch${b.cnn.epochs > 1 ? 's' : ''}, tested on ${b.cnn.testSize}, seed${ctx.seeds.slice(0, Math.max(1, b.cnn.seeds)).length > 1 ? 's' : ''} ` +
-      `${ctx.seeds.slice(0, Math.max(1, b.cnn.seeds)).join(', ')}. Each activation with its default parameters and initialization (src/nn/init.ts); prelu as a linear layer followed by a PReLU layer. ` +
+      `tested on ${b.mlp.testSize}, seeds ${plan.seeds.join(', ')}. CNN conv 3×3 ×${b.cnn.filters[0]} → max-pool → conv 3×3 ×${b.cnn.filters[1]} → max-pool → dense 10 on ` +
+      `${b.cnn.trainSize} images, ${b.cnn.epochs} epoch${b.cnn.epochs > 1 ? 's' : ''}, tested on ${b.cnn.testSize}, seed${plan.seeds.slice(0, Math.max(1, b.cnn.seeds)).length > 1 ? 's' : ''} ` +
+      `${plan.seeds.slice(0, Math.max(1, b.cnn.seeds)).join(', ')}. Each activation with its default parameters and initialization (src/nn/init.ts); prelu as a linear layer followed by a PReLU layer. ` +
       `Training: Adam, learning rate ${b.learningRate}, batch ${b.batchSize}. Sparsity (exact zeros) and dead units of the hidden layers over the test images with src/monitors inspect. ${RULE}`,
     measured: [
       ...measured('mlp').map((a) => figure(`MLP ${a}: test accuracy`, at('mlp', a).map((r) => r.testAccuracy * 100), '%')),
       ...measured('cnn').map((a) => figure(`CNN ${a}: test accuracy`, at('cnn', a).map((r) => r.testAccuracy * 100), '%')),
     ],
+    basis: basis(),
     verdict,
     summary,
     tables: (['mlp', 'cnn'] as const).map((m) => ({
@@ -193,5 +202,5 @@ function summarize(ctx: ExperimentContext<VariantsBudget>, runs: Run[], planned:
         series: measured('mlp').map((a) => ({ name: a, points: [[cell(mean(at('mlp', a).map((r) => r.seconds)), 3)!, cell(acc('mlp', a))!] as [number, number]] })),
       },
     ],
-  });
+  };
 }

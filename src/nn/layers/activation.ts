@@ -18,17 +18,13 @@ export interface ActivationLayerOptions {
   readonly name?: string;
 }
 
-/** Any activation of the table, with its parameters; rrelu is random in training. */
-export class ActivationLayer extends Layer {
-  readonly className = 'Activation';
-  readonly baseName = 'activation';
+/** A layer that applies one activation of the table to its input, as it is (any shape). */
+abstract class ActivationFunctionLayer extends Layer {
   readonly role: LayerRole = 'activation';
   readonly activation: Activation;
-  constructor(options: ActivationLayerOptions) {
-    const o = optionsObject('activation', options, '{ activation }');
-    super(o.name as string | undefined);
-    if (o.activation === undefined) throw new TypeError('activation: options.activation is required (an id such as "relu", { id, params } or a spec)');
-    this.activation = toActivation(o.activation as ActivationLike);
+  constructor(name: string | undefined, activation: Activation) {
+    super(name);
+    this.activation = activation;
   }
   computeOutputShape(inputShape: Shape): Shape {
     return inputShape;
@@ -41,6 +37,17 @@ export class ActivationLayer extends Layer {
   }
   override toOnnx(graph: OnnxGraphWriter, input: string): string {
     return graph.activation(this.activation, input);
+  }
+}
+
+/** Any activation of the table, with its parameters; rrelu is random in training. */
+export class ActivationLayer extends ActivationFunctionLayer {
+  readonly className = 'Activation';
+  readonly baseName = 'activation';
+  constructor(options: ActivationLayerOptions) {
+    const o = optionsObject('activation', options, '{ activation }');
+    if (o.activation === undefined) throw new TypeError('activation: options.activation is required (an id such as "relu", { id, params } or a spec)');
+    super(o.name as string | undefined, toActivation(o.activation as ActivationLike));
   }
   getConfig(): Record<string, unknown> {
     return { activation: this.activation.toConfig() };
@@ -90,6 +97,13 @@ export class PReLU extends Layer {
   forward(x: Tensor): Tensor {
     return prelu(x, this.alpha.value);
   }
+  /** PRelu with the learned slopes, broadcast over the channel axis of the graph's layout. */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    const c = this.alpha.size;
+    const image = this.inputShape!.length === 3;
+    const dims = c > 1 && image && graph.layout === 'nchw' ? [c, 1, 1] : [c];
+    return graph.node('PRelu', [input, graph.initializer(`${this.name}.alpha`, dims, this.alpha.value.data as Float32Array)]);
+  }
   override outputActivation(): Activation {
     return this.row;
   }
@@ -108,30 +122,15 @@ export interface RReLUOptions {
  * RReLU (Xu et al. 2015, https://arxiv.org/abs/1505.00853): a random slope U(lower, upper) per element in
  * training, drawn from the model's seeded Rng; the mean slope (lower + upper)/2 in inference.
  */
-export class RReLU extends Layer {
+export class RReLU extends ActivationFunctionLayer {
   readonly className = 'RReLU';
   readonly baseName = 'rrelu';
-  readonly role: LayerRole = 'activation';
-  readonly activation: Activation;
   constructor(options: RReLUOptions = {}) {
     const o = optionsObject('rrelu', options, '{ lower?, upper? }');
-    super(o.name as string | undefined);
     const params: Record<string, number> = {};
     if (o.lower !== undefined) params.lower = o.lower as number;
     if (o.upper !== undefined) params.upper = o.upper as number;
-    this.activation = toActivation({ id: 'rrelu', params });
-  }
-  computeOutputShape(inputShape: Shape): Shape {
-    return inputShape;
-  }
-  forward(x: Tensor, ctx: ForwardContext): Tensor {
-    return activate(x, this.activation, ctx);
-  }
-  override outputActivation(): Activation {
-    return this.activation;
-  }
-  override toOnnx(graph: OnnxGraphWriter, input: string): string {
-    return graph.activation(this.activation, input);
+    super(o.name as string | undefined, toActivation({ id: 'rrelu', params }));
   }
   getConfig(): Record<string, unknown> {
     return { lower: this.activation.params.lower, upper: this.activation.params.upper };

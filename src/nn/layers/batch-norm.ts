@@ -11,6 +11,7 @@ import { mean, reshape } from '../../ops/shape.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { describe } from '../../util/describe.js';
 import { Layer, type ForwardContext, type LayerRole } from '../layer.js';
+import type { OnnxGraphWriter } from '../onnx-writer.js';
 import { optionsObject } from './options.js';
 import { registerLayer } from './registry.js';
 
@@ -75,6 +76,19 @@ export class BatchNorm extends Layer {
       y = add(mul(flat, scale), shift);
     }
     return reshape(y, x.shape as number[]);
+  }
+  /** BatchNormalization (inference statistics) over axis 1: the features, or the channels of NCHW images. */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    const rank = this.inputShape!.length;
+    if (rank !== 1 && rank !== 3) throw new Error(`ONNX export: ${this.name} normalises [${this.inputShape!.join(', ')}] samples; BatchNormalization is written for features and images`);
+    const vector = (p: Parameter) => graph.initializer(`${this.name}.${p.name}`, [p.size], p.value.data as Float32Array);
+    const x = rank === 3 ? graph.channelsFirst(input) : input;
+    const y = graph.node('BatchNormalization', [x, vector(this.gamma), vector(this.beta), vector(this.runningMean), vector(this.runningVar)], {
+      epsilon: this.epsilon,
+      // ONNX's momentum weighs the running statistic; ours the new batch (PyTorch's convention).
+      momentum: 1 - this.momentum,
+    });
+    return rank === 3 ? graph.fromChannelsFirst(y) : y;
   }
   getConfig(): Record<string, unknown> {
     return { momentum: this.momentum, epsilon: this.epsilon };

@@ -5,6 +5,7 @@ import { conv2d } from '../../ops/conv.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import type { Rng } from '../../util/random.js';
 import type { ForwardContext } from '../layer.js';
+import type { OnnxGraphWriter } from '../onnx-writer.js';
 import { optionsObject, pairOf, paddingOf, positiveInt } from './options.js';
 import { registerLayer } from './registry.js';
 import { TransformLayer, type TransformOptions } from './transform.js';
@@ -57,6 +58,24 @@ export class Conv2D extends TransformLayer {
 
   protected linearPart(x: Tensor): Tensor {
     return conv2d(x, this.kernel.value, this.bias?.value ?? null, { strides: this.strides, padding: this.padding });
+  }
+
+  /** Conv with the kernel as ONNX's [out, in, kh, kw] and 'same' as explicit pads (TensorFlow's split). */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    const [kh, kw, inC, outC] = this.kernel.shape as [number, number, number, number];
+    const g = conv2dGeometry([1, ...this.inputShape!], this.kernel.shape, this.strides, this.padding);
+    const hwio = this.kernel.value.data as Float32Array;
+    const oihw = new Float32Array(hwio.length);
+    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) {
+      oihw[((o * inC + i) * kh + y) * kw + x] = hwio[((y * kw + x) * inC + i) * outC + o]!;
+    }
+    const inputs = [graph.channelsFirst(input), graph.initializer(`${this.name}.kernel`, [outC, inC, kh, kw], oihw)];
+    if (this.bias) inputs.push(graph.initializer(`${this.name}.bias`, [outC], this.bias.value.data as Float32Array));
+    const y = graph.node('Conv', inputs, {
+      kernel_shape: { ints: [kh, kw] }, strides: { ints: this.strides }, pads: { ints: [g.padTop, g.padLeft, g.padBottom, g.padRight] },
+      dilations: { ints: [1, 1] }, group: { int: 1 },
+    });
+    return graph.fromChannelsFirst(graph.activation(this.outputActivation(), y));
   }
 
   getConfig(): Record<string, unknown> {

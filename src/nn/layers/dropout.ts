@@ -29,9 +29,12 @@ export class Dropout extends Layer {
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     return ctx.training && this.rate > 0 ? dropout(x, this.rate, ctx.rng) : x;
   }
-  /** Inference is the identity: nothing is written. */
-  override toOnnx(_graph: OnnxGraphWriter, input: string): string {
-    return input;
+  /**
+   * ONNX's Dropout is the identity in inference, as ours; it is written so that a model imported back
+   * gets its dropout layer for fine-tuning.
+   */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    return this.rate > 0 ? graph.node('Dropout', [input, graph.scalar(this.rate)]) : input;
   }
   getConfig(): Record<string, unknown> {
     return { rate: this.rate };

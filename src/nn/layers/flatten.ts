@@ -20,11 +20,13 @@ export class Flatten extends Layer {
   forward(x: Tensor): Tensor {
     return reshape(x, [x.shape[0]!, -1]);
   }
-  /** Vectors pass as they are; images of an NHWC graph flatten in the same order as here. */
+  /**
+   * Vectors pass as they are; images flatten in our (channels-last) order, so the dense layer after it
+   * keeps its weights: a channels-first graph transposes first.
+   */
   override toOnnx(graph: OnnxGraphWriter, input: string): string {
     if (this.inputShape!.length === 1) return input;
-    if (graph.layout !== 'nhwc') throw new Error(`ONNX export: ${this.name} flattens images; only a channels-last (NHWC) graph flattens them in this model's order`);
-    return graph.node('Flatten', [input], { axis: { int: 1 } });
+    return graph.node('Flatten', [graph.channelsLast(input)], { axis: { int: 1 } });
   }
   getConfig(): Record<string, unknown> {
     return {};

@@ -9,12 +9,14 @@ import { convFactories } from './conv.js';
 import { denseFactories } from './dense.js';
 import { dropoutFactories } from './dropout.js';
 import { flattenFactories } from './flatten.js';
+import { paddingFactories } from './padding.js';
 import { poolFactories } from './pool.js';
 
 export const layers = {
   ...denseFactories,
   ...convFactories,
   ...poolFactories,
+  ...paddingFactories,
   ...flattenFactories,
   ...dropoutFactories,
   ...batchNormFactories,
@@ -30,6 +32,8 @@ export { TransformLayer } from './transform.js';
 export type { TransformOptions } from './transform.js';
 export { AvgPool2D, MaxPool2D } from './pool.js';
 export type { Pool2dLayerOptions } from './pool.js';
+export { ZeroPadding2D } from './padding.js';
+export type { ZeroPadding2dOptions } from './padding.js';
 export { Flatten } from './flatten.js';
 export { Dropout } from './dropout.js';
 export type { DropoutOptions } from './dropout.js';

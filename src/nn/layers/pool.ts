@@ -3,6 +3,7 @@ import { pool2dGeometry, type Padding } from '../../backend/geometry.js';
 import { avgPool2d, maxPool2d } from '../../ops/pool.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { Layer, type LayerRole } from '../layer.js';
+import type { OnnxGraphWriter } from '../onnx-writer.js';
 import { optionsObject, pairOf, paddingOf } from './options.js';
 import { registerLayer } from './registry.js';
 
@@ -39,6 +40,17 @@ abstract class Pool2D extends Layer {
     return [g.outH, g.outW, inputShape[2]!];
   }
 
+  /** MaxPool / AveragePool with 'same' as explicit pads. */
+  protected poolToOnnx(graph: OnnxGraphWriter, input: string, op: 'MaxPool' | 'AveragePool'): string {
+    const g = pool2dGeometry([1, ...this.inputShape!], this.poolSize, this.strides, this.padding);
+    const y = graph.node(op, [graph.channelsFirst(input)], {
+      kernel_shape: { ints: this.poolSize }, strides: { ints: this.strides }, pads: { ints: [g.padTop, g.padLeft, g.padBottom, g.padRight] },
+      // Our average over a 'same' window divides by the real elements only (TensorFlow's rule), ONNX's default.
+      ...(op === 'AveragePool' ? { count_include_pad: { int: 0 } } : {}),
+    });
+    return graph.fromChannelsFirst(y);
+  }
+
   getConfig(): Record<string, unknown> {
     return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
@@ -53,6 +65,10 @@ export class MaxPool2D extends Pool2D {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { poolSize: this.poolSize, strides: this.strides, padding: this.padding });
   }
+  /** ONNX's max pool never picks a padded position, as ours. */
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    return this.poolToOnnx(graph, input, 'MaxPool');
+  }
 }
 
 export class AvgPool2D extends Pool2D {
@@ -63,6 +79,9 @@ export class AvgPool2D extends Pool2D {
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, { poolSize: this.poolSize, strides: this.strides, padding: this.padding });
+  }
+  override toOnnx(graph: OnnxGraphWriter, input: string): string {
+    return this.poolToOnnx(graph, input, 'AveragePool');
   }
 }
 

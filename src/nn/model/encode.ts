@@ -3,14 +3,22 @@
  * `__metadata__`, the architecture and the training configuration as JSON, so `loadModel` can rebuild it.
  */
 import { encodeSafetensors, type NamedArray } from '../../io/safetensors.js';
-import type { Sequential } from './sequential.js';
+import type { Layer } from '../layer.js';
 
 /** The metadata key of the architecture (a `SequentialConfig` as JSON). */
 export const ARCHITECTURE_KEY = 'architecture';
 /** The metadata key of the training configuration (optimizer, loss, metrics as JSON), when compiled. */
 export const TRAINING_KEY = 'training';
 
-export function encodeModel(model: Sequential): Uint8Array {
+/** What is saved of a model (a Sequential). */
+export interface SavableModel {
+  readonly layers: readonly Layer[];
+  toJSON(): object;
+  /** The compile settings, or null when not compiled. */
+  trainingConfig(): object | null;
+}
+
+export function encodeModel(model: SavableModel): Uint8Array {
   const tensors = new Map<string, NamedArray>();
   for (const l of model.layers) for (const p of l.weights()) tensors.set(`${l.name}.${p.name}`, { shape: p.shape, data: p.value.data as Float32Array });
   const metadata: Record<string, string> = { format: 'rectifier', 'rectifier.version': '1', [ARCHITECTURE_KEY]: JSON.stringify(model.toJSON()) };

@@ -1,6 +1,7 @@
 /**
  * Sequential models: building and running (./sequential.ts), training (./trainer.ts, with callbacks in
- * ./callbacks.ts and data checks in ./data.ts), and saving and loading (./encode.ts, ./load.ts).
+ * ./callbacks.ts and data checks in ./data.ts), and saving and loading (./encode.ts, ./load.ts; PyTorch
+ * state_dicts in ./pytorch.ts).
  */
 export { Sequential, sequential } from './sequential.js';
 export type { SequentialConfig, SequentialOptions } from './sequential.js';
@@ -10,4 +11,9 @@ export { NonFiniteLossError } from './callbacks.js';
 export type { Callbacks, History, Logs, TrainBegin, TrainedModel } from './callbacks.js';
 export type { Inputs, Targets } from './data.js';
 export { encodeModel } from './encode.js';
-export { loadModel, loadModelFromBytes, modelFromSafetensors } from './load.js';
+export { loadModel, loadModelFromBytes, modelFromSafetensors, registerModelReader } from './load.js';
+export type { ModelReader } from './load.js';
+export { loadWeights, toTorchStateDict } from './pytorch.js';
+export type { LoadWeightsOptions, LoadWeightsReport } from './pytorch.js';
+export { setOnnxExporter } from './sequential.js';
+export type { OnnxExporter } from './sequential.js';

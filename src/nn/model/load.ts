@@ -5,7 +5,7 @@
  * claiming billions of units fails at once), and the compile settings when they were saved. Every error
  * names the file and the metadata key at fault; a failure frees whatever was built.
  */
-import { readSafetensors } from '../../io/files.js';
+import { readHead, readSafetensors, readWholeFile } from '../../io/files.js';
 import { bytesSource, parseSafetensors, type SafetensorsContents } from '../../io/safetensors.js';
 import { optimizerFromConfig } from '../../optim/optimizers.js';
 import type { Shape } from '../../tensor/tensor.js';
@@ -106,14 +106,55 @@ export function modelFromSafetensors({ tensors, metadata }: SafetensorsContents,
   return model;
 }
 
-/** Loads a model saved by `model.save` from a file: architecture, weights and (when saved) the compile settings. */
-export function loadModel(path: string): Sequential {
+/**
+ * A reader for model files in another format, registered by the module that knows the format (src/onnx
+ * registers ONNX): nn sits below those modules, so it cannot import them.
+ */
+export interface ModelReader {
+  readonly format: string;
+  /** True when the first bytes (up to 16) of a file that is not safetensors are this format's. */
+  readonly detect: (head: Uint8Array) => boolean;
+  readonly read: (bytes: Uint8Array, source: string, options?: Readonly<Record<string, unknown>>) => Sequential;
+}
+
+const modelReaders: ModelReader[] = [];
+
+export function registerModelReader(reader: ModelReader): void {
+  if (!modelReaders.some((r) => r.format === reader.format)) modelReaders.push(reader);
+}
+
+/** A safetensors file (even a damaged one): an 8-byte header length, then the JSON header's '{'. */
+function looksLikeSafetensors(head: Uint8Array): boolean {
+  return head.length >= 9 && head[8] === 0x7b;
+}
+
+function readerFor(head: Uint8Array): ModelReader | null {
+  return looksLikeSafetensors(head) ? null : modelReaders.find((r) => r.detect(head)) ?? null;
+}
+
+/**
+ * Loads a model from a file: one saved by `model.save` (architecture, weights and, when saved, the compile
+ * settings), or a file of a registered format (an ONNX model once src/onnx is loaded, `options` going to
+ * its importer). The format is decided by the file's first bytes, not by its name.
+ */
+export function loadModel(path: string, options?: Readonly<Record<string, unknown>>): Sequential {
   if (typeof path !== 'string' || path === '') throw new TypeError(`loadModel: path must be a non-empty string, got ${describe(path)}`);
+  const reader = readerFor(readHead(path, 16));
+  if (reader) {
+    try {
+      return reader.read(readWholeFile(path), path, options);
+    } catch (e) {
+      if (e instanceof Error && !e.message.startsWith(path)) e.message = `${path}: ${e.message}`;
+      throw e;
+    }
+  }
   return modelFromSafetensors(readSafetensors(path), path);
 }
 
 /** The same from bytes in memory (a fetched file, a File's contents). */
-export function loadModelFromBytes(bytes: Uint8Array, name = 'the given bytes'): Sequential {
+export function loadModelFromBytes(bytes: Uint8Array, name = 'the given bytes', options?: Readonly<Record<string, unknown>>): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`loadModelFromBytes: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  const reader = readerFor(bytes.subarray(0, 16));
+  if (reader) return reader.read(bytes, name, options);
   return modelFromSafetensors(parseSafetensors(bytesSource(bytes, name)), name);
 }

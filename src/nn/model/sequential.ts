@@ -20,6 +20,8 @@ import { Layer, type LayerConfig } from '../layer.js';
 import type { History, Logs } from './callbacks.js';
 import type { Inputs, Targets } from './data.js';
 import { encodeModel } from './encode.js';
+import { toTorchStateDict } from './pytorch.js';
+import { encodeSafetensors } from '../../io/safetensors.js';
 import { Trainer, type CompileOptions, type FitOptions } from './trainer.js';
 
 export interface SequentialOptions {
@@ -268,12 +270,28 @@ export class Sequential {
 
   /**
    * Saves weights and, in the safetensors `__metadata__`, the architecture and training configuration as
-   * JSON, atomically. Tensor names are `<layer>.<weight>` (dense_1.kernel …).
+   * JSON, atomically. Tensor names are `<layer>.<weight>` (dense_1.kernel …). With `{ layout: 'pytorch' }`
+   * it writes the state_dict of the equivalent PyTorch nn.Sequential instead (`0.weight` …, PyTorch's
+   * layouts; ./pytorch.ts), which `model.load_state_dict(safetensors.torch.load_file(path))` accepts.
    */
-  save(path: string): void {
+  save(path: string, options: { readonly layout?: 'rectifier' | 'pytorch' } = {}): void {
     this.checkAlive();
     if (typeof path !== 'string' || path === '') throw new TypeError(`save: path must be a non-empty string, got ${describe(path)}`);
-    writeFileAtomic(path, encodeModel(this));
+    if (!options || typeof options !== 'object') throw new TypeError(`save: options must be an object like { layout: 'pytorch' }, got ${describe(options)}`);
+    const layout = options.layout ?? 'rectifier';
+    if (layout !== 'rectifier' && layout !== 'pytorch') throw new TypeError(`save: layout must be 'rectifier' or 'pytorch', got ${describe(layout)}`);
+    writeFileAtomic(path, layout === 'pytorch' ? encodeSafetensors(toTorchStateDict(this), { format: 'pt' }) : encodeModel(this));
+  }
+
+  /**
+   * Writes the model as an ONNX file, atomically; `options` are `exportOnnx`'s (opset, inputLayout). The
+   * writer lives in src/onnx, above nn, which registers it when loaded (the package's index loads it).
+   */
+  exportOnnx(path: string, options: Readonly<Record<string, unknown>> = {}): void {
+    this.checkAlive();
+    if (typeof path !== 'string' || path === '') throw new TypeError(`exportOnnx: path must be a non-empty string, got ${describe(path)}`);
+    if (!onnxExporter) throw new Error('exportOnnx: the ONNX writer is not loaded; import the package (or src/onnx) to write ONNX');
+    writeFileAtomic(path, onnxExporter(this, options));
   }
 
   /** Frees the weights, the optimizer state and the training snapshot. */
@@ -297,6 +315,14 @@ export class Sequential {
   private checkAlive(): void {
     if (this.disposed) throw new Error(`model ${this.name} was disposed`);
   }
+}
+
+/** Writes a model as ONNX bytes; set by src/onnx, which sits above nn and so cannot be imported here. */
+export type OnnxExporter = (model: Sequential, options: Readonly<Record<string, unknown>>) => Uint8Array;
+let onnxExporter: OnnxExporter | null = null;
+
+export function setOnnxExporter(exporter: OnnxExporter): void {
+  onnxExporter = exporter;
 }
 
 /** A Keras-style sequential model: `sequential({ inputShape: [2], layers: [...], seed: 1 })`. */
