@@ -1,7 +1,7 @@
 /** The fuzz targets and the sizes of a run, shared by the CI test and `npm run fuzz`. */
 import type { FuzzTarget } from './target.js';
 
-export const TARGET_NAMES = ['safetensors', 'cache', 'csv', 'report', 'cli'] as const;
+export const TARGET_NAMES = ['safetensors', 'onnx', 'cache', 'csv', 'report', 'cli'] as const;
 /** What CI runs: a fixed seed, and at least 1,000 inputs per target. */
 export const CI_SEED = 1;
 export const CI_CASES = 1000;
