@@ -11,6 +11,7 @@ export type {
 export { JsBackend, JsKernels, arrayStorage, matmulReference } from './backend/index.js';
 export * from './runtime/index.js';
 export { Rng, describe } from './util/index.js';
+export type { RngState } from './util/index.js';
 export * from './tensor/index.js';
 export * from './autograd/index.js';
 export { Activation, getActivation, toActivation, activate, linear, matmul, add, sub, mul, div, sum, mean, reshape } from './ops/index.js';

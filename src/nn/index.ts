@@ -13,6 +13,9 @@
  *     layers.dense({ units: 16, activation: 'relu' }), layers.dense({ units: 2 }) ] });
  *   model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
  *   const history = await model.fit(x, y, { epochs: 20, batchSize: 32 });
+ *   // with checkpoints, and continuing from the latest after a crash:
+ *   await model.fit(x, y, { epochs: 20, checkpoint: { path: 'run', every: { steps: 500 } } });
+ *   await model.fit(x, y, { resume: 'run', checkpoint: { path: 'run', every: { steps: 500 } } });
  *
  * PyTorch style (one step; tidy disposes the step's intermediates):
  *   const optimizer = optimizers.sgd({ learningRate: 0.1, momentum: 0.9 });
@@ -40,10 +43,11 @@ export type { InitializerId, InitializerLike, ResolvedInitializer } from './init
 export { LOSS_IDS, binaryCrossEntropy, getLoss, meanSquaredError, softmaxCrossEntropy } from './losses.js';
 export type { LossId } from './losses.js';
 export {
-  NonFiniteLossError, Sequential, Trainer, encodeModel, loadModel, loadModelFromBytes, loadWeights, modelFromSafetensors, registerModelReader,
-  sequential, setOnnxExporter, toTorchStateDict,
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, FitInterruptedError, NonFiniteLossError, Sequential, Trainer, encodeModel, latestCheckpoint, loadModel,
+  loadModelFromBytes, loadWeights, modelFromSafetensors, readCheckpointState, registerModelReader, sequential, setOnnxExporter, toTorchStateDict,
 } from './model/index.js';
 export type {
+  CheckpointEvery, CheckpointOptions, CheckpointState, EpochSums, TrainingPosition,
   LoadWeightsOptions, LoadWeightsReport, ModelReader, OnnxExporter,
   Callbacks, CompileOptions, FitOptions, History, Inputs, Logs, MetricId, SequentialConfig, SequentialOptions, Targets, TrainBegin, TrainableModel, TrainedModel,
 } from './model/index.js';

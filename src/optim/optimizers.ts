@@ -73,6 +73,16 @@ function checkRange(name: string, key: string, v: unknown, lo: number, hi: numbe
   return v;
 }
 
+/**
+ * What an optimizer carries from one update to the next, as a checkpoint keeps it: the update count
+ * (which the learning-rate schedule and Adam's bias correction read) and each parameter's buffers, named
+ * `<parameter name>.<slot>` (dense_1.kernel.m …).
+ */
+export interface OptimizerState {
+  readonly iterations: number;
+  readonly slots: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+}
+
 export abstract class Optimizer {
   abstract readonly name: string;
   readonly learningRate: number | LearningRateSchedule;
@@ -140,6 +150,61 @@ export abstract class Optimizer {
 
   protected abstract update(value: Tensor, grad: Tensor, lr: number, weightDecay: number): void;
 
+  /** The names of the buffers `update` keeps per parameter, in the order of `slots` (none for plain SGD). */
+  abstract slotNames(): readonly string[];
+
+  /**
+   * A copy of the state: the update count and the buffers of each named parameter that has them (a
+   * parameter that never had a gradient has none yet). The names are the caller's (a model uses
+   * `<layer>.<weight>`).
+   */
+  exportState(named: Iterable<readonly [string, ParameterLike]>): OptimizerState {
+    const slots = new Map<string, { shape: number[]; data: Float32Array }>();
+    const names = this.slotNames();
+    for (const [name, p] of named) {
+      const s = this.state.get(unwrap(p, `${this.name}.exportState`).value);
+      if (!s) continue;
+      s.forEach((t, i) => slots.set(`${name}.${names[i]}`, { shape: [...t.shape], data: t.data as Float32Array }));
+    }
+    return { iterations: this.iterations, slots };
+  }
+
+  /**
+   * Replaces the state with one from `exportState` for the same named parameters: every buffer must
+   * belong to a parameter and have its shape, and a parameter has all of its buffers or none.
+   */
+  importState(named: Iterable<readonly [string, ParameterLike]>, state: OptimizerState, source = 'the optimizer state'): void {
+    const where = `${this.name}.importState`;
+    if (!state || typeof state !== 'object' || !(state.slots instanceof Map)) throw new TypeError(`${where}: expected { iterations, slots: Map }, got ${describe(state)}`);
+    if (!Number.isSafeInteger(state.iterations) || state.iterations < 0) throw new RangeError(`${where}: ${source}: iterations must be an integer >= 0, got ${describe(state.iterations)}`);
+    const names = this.slotNames();
+    const used = new Set<string>();
+    const restored = new Map<Tensor, Float32Array[]>();
+    for (const [name, p] of named) {
+      const { value } = unwrap(p, where);
+      const found = names.map((slot) => state.slots.get(`${name}.${slot}`));
+      if (found.every((f) => f === undefined)) continue;
+      const arrays = found.map((f, i) => {
+        const key = `${name}.${names[i]}`;
+        if (!f) throw new Error(`${where}: ${source} has ${found.filter(Boolean).length} of the ${names.length} buffers of ${name} (${names.join(', ')}); "${key}" is missing`);
+        if (f.shape.join() !== value.shape.join() || f.data.length !== value.size) {
+          throw new RangeError(`${where}: ${source}: "${key}" has shape [${f.shape.join(', ')}] but the parameter has [${value.shape.join(', ')}]`);
+        }
+        used.add(key);
+        return f.data;
+      });
+      restored.set(value, arrays);
+    }
+    for (const key of state.slots.keys()) {
+      if (!used.has(key)) throw new Error(`${where}: ${source} has "${key}", which is no buffer of ${this.name} (${names.length ? names.join(', ') : 'none'}) of a parameter given`);
+    }
+    this.dispose();
+    for (const [value, arrays] of restored) {
+      this.slots(value, arrays.length).forEach((t, i) => t.storage.f32().set(arrays[i]!));
+    }
+    this.iterations = state.iterations;
+  }
+
   /** The configuration as plain data (saved with a model). */
   abstract getConfig(): Record<string, unknown>;
 
@@ -187,6 +252,10 @@ export class SGD extends Optimizer {
     value.backend.sgdStep(value.storage, grad.storage, v, { lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay });
   }
 
+  slotNames(): readonly string[] {
+    return this.momentum > 0 ? ['momentum'] : [];
+  }
+
   getConfig(): Record<string, unknown> {
     return { name: this.name, ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
@@ -226,6 +295,11 @@ export class Adam extends Optimizer {
     value.backend.adamStep(value.storage, grad.storage, m!.storage, v!.storage, {
       lr, beta1: this.beta1, beta2: this.beta2, eps: this.epsilon, weightDecay, decoupled: this.decoupled, step: this.iterations,
     });
+  }
+
+  /** The first and second moments. */
+  slotNames(): readonly string[] {
+    return ['m', 'v'];
   }
 
   getConfig(): Record<string, unknown> {

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { sweepStaleTemporaries, trackTemporary } from '../io/files.js';
+import { makeDirectory } from '../io/generations.js';
 import { renderHtml } from './html.js';
 import { validateResults, type LabResults } from './schema.js';
 
@@ -35,38 +36,14 @@ export async function checkWritableDir(dir: string, label = 'directory'): Promis
   const absolute = resolve(dir);
   const probe = join(absolute, `.rectifier-write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await makeDirectory(absolute);
+    // One level at a time: Node's recursive mkdir spins forever under /proc (`--out /proc/x`).
+    makeDirectory(absolute);
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
     throw new Error(`${label} ${dir}: cannot write there: ${describeFsError(error)}`, { cause: error });
   }
   return absolute;
-}
-
-/**
- * Creates `dir` and its missing parents one level at a time. Node's own recursive mkdir retries forever
- * where a parent exists but refuses new entries with ENOENT (/proc/x spins at full CPU); here each
- * missing level gets one attempt, so the work is bounded by the depth of the path.
- */
-async function makeDirectory(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let at = dir; ; at = dirname(at)) {
-    try {
-      if (!(await stat(at)).isDirectory()) throw new Error(`ENOTDIR ${at} is not a directory`);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw error;
-      missing.push(at);
-    }
-  }
-  for (const level of missing.reverse()) {
-    try {
-      await mkdir(level);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
 }
 
 /** Node's `EACCES: permission denied, open '/x/…'` without the colon after the code, which reads better mid-sentence. */

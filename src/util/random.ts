@@ -2,8 +2,20 @@
  * The one seeded random number generator of the project: initialisers,
  * shuffling, dropout and rrelu all draw from an `Rng`, so the same seed gives the same bits.
  * Algorithm: xoshiro128** (Blackman & Vigna, https://prng.di.unimi.it/), seeded through splitmix32 so
- * that nearby seeds give unrelated streams.
+ * that nearby seeds give unrelated streams. `getState`/`setState` save and restore the stream exactly
+ * (a training checkpoint resumes the same draws).
  */
+import { describe } from './describe.js';
+
+/** Everything an `Rng` draws from next: the four 32-bit words of xoshiro128** and the normal kept from the last pair. */
+export interface RngState {
+  readonly algorithm: 'xoshiro128**';
+  /** The four state words, unsigned 32-bit integers, not all zero. */
+  readonly words: readonly [number, number, number, number];
+  /** Box–Muller makes normals in pairs: the second of the last pair, returned by the next `normal()`, or null. */
+  readonly spareNormal: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -82,6 +94,30 @@ export class Rng {
       a[j] = t;
     }
     return a;
+  }
+
+  /** The generator's state: a generator given it by `setState` draws exactly what this one draws next. */
+  getState(): RngState {
+    // The words are kept as int32 or uint32 (xor and shifts give either); the state names them unsigned.
+    return { algorithm: 'xoshiro128**', words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** Continues the stream of a state from `getState` (checked: a damaged state is an error, not a silent stream). */
+  setState(state: RngState): this {
+    const where = 'Rng.setState';
+    if (!state || typeof state !== 'object') throw new TypeError(`${where}: expected { algorithm: 'xoshiro128**', words: [4 unsigned 32-bit integers], spareNormal }, got ${describe(state)}`);
+    if (state.algorithm !== 'xoshiro128**') throw new Error(`${where}: algorithm must be "xoshiro128**", got ${describe(state.algorithm)}`);
+    const w = state.words;
+    if (!Array.isArray(w) || w.length !== 4 || !w.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+      throw new TypeError(`${where}: words must be 4 unsigned 32-bit integers, got ${describe(w)}`);
+    }
+    // xoshiro's all-zero state is a fixed point: it would draw 0 forever.
+    if (w.every((x) => x === 0)) throw new RangeError(`${where}: words are all zero, which no generator reaches (a damaged state)`);
+    const spare = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) throw new TypeError(`${where}: spareNormal must be a finite number or null, got ${describe(spare)}`);
+    [this.s0, this.s1, this.s2, this.s3] = w as [number, number, number, number];
+    this.spareNormal = spare;
+    return this;
   }
 
   /** A new generator whose stream is determined by this one's state (for independent sub-streams). */

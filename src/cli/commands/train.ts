@@ -1,24 +1,27 @@
 /**
  * `rectifier train`: a model preset (or layer widths) on a named dataset, with a progress bar per epoch
- * and a summary; `--json` makes the last stdout line one JSON object.
+ * and a summary; `--json` makes the last stdout line one JSON object. `--checkpoint`, `--resume` and
+ * Ctrl-C are handled with ./checkpoints.ts.
  */
 import cliProgress from 'cli-progress';
 import { getSpec } from '../../activations/index.js';
 import type { BackendName } from '../../backend/index.js';
 import { getBackend, setBackend } from '../../runtime/index.js';
 import { take, type Dataset, type Split } from '../../data/index.js';
-import { cnnLayers, layers, mlpLayers, NonFiniteLossError, sequential, type Callbacks, type Layer, type Sequential } from '../../nn/index.js';
+import { FitInterruptedError, NonFiniteLossError, cnnLayers, layers, mlpLayers, sequential, type Callbacks, type Layer, type Sequential } from '../../nn/index.js';
 import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
 import { optimizers, type Optimizer } from '../../optim/index.js';
 import { formatTable } from '../../report/index.js';
 import { loadDatasetByName } from '../datasets.js';
 import { checkOutputFile } from '../output-paths.js';
 import { formatAdvice, formatHealthTable } from './monitor-print.js';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { checkpointFor, prepareCheckpointDir, resumedOptions, storedOptions, withInterrupt } from './checkpoints.js';
 import { jsonLines, monitor as fitMonitor } from '../../monitors/index.js';
 
 export interface TrainCommandOptions {
-  dataset: string;
+  /** Required unless resuming. */
+  dataset?: string;
   model?: string;
   activation?: string;
   epochs?: number;
@@ -36,6 +39,12 @@ export interface TrainCommandOptions {
   monitor?: boolean;
   /** Append the per-epoch statistics as JSON lines to this file (implies monitoring). */
   monitorJsonl?: string;
+  /** Write checkpoints into this directory. */
+  checkpoint?: string;
+  /** How often: "3" or "3epochs" (epochs), "500steps" (steps); default every epoch. */
+  every?: string;
+  /** Continue the run whose checkpoints are in this directory, with its options. */
+  resume?: string;
 }
 
 export const MODEL_PRESETS = ['mlp', 'cnn'] as const;
@@ -105,12 +114,18 @@ export interface TrainOutcome {
     optimizer: string; learningRate: number; seed: number; trainSamples: number; testSamples: number;
     testAccuracy: number; testLoss: number; trainAccuracy: number; trainLoss: number; seconds: number;
     samplesPerSecond: number; saved: string | null; findings?: unknown[];
+    /** Set when Ctrl-C stopped training: where it stopped and how to continue (no metrics are measured then). */
+    interrupted?: { epoch: number; step: number; checkpoint: string | null; resume: string | null };
     /** Why training stopped early: the loss (as text: NaN, Infinity) was not finite; the metrics are those of the weights kept. */
     failure?: { message: string; epoch: number; step: number; loss: string };
   };
 }
 
-export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome> {
+export async function runTrain(given: TrainCommandOptions): Promise<TrainOutcome> {
+  let opts = given;
+  if (given.resume !== undefined) opts = resumedOptions(given).options;
+  else if (given.dataset === undefined) throw new Error('train needs --dataset <name> (or --resume <dir> to continue a run from its checkpoint)');
+  if (opts.checkpoint !== undefined) prepareCheckpointDir(opts.checkpoint, opts.resume !== undefined);
   const modelName = opts.model ?? 'mlp';
   const activation = opts.activation ?? 'relu';
   getSpec(activation); // an unknown id fails here, with the nearest match, before any data is loaded
@@ -133,7 +148,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   if (opts.monitorJsonl !== undefined) checkOutputFile(opts.monitorJsonl, '--monitor-jsonl');
   if (opts.backend !== undefined) await setBackend(opts.backend as BackendName);
 
-  const split = await loadDatasetByName(opts.dataset);
+  const split = await loadDatasetByName(opts.dataset!);
   let train = split.train;
   if (opts.samples !== undefined && opts.samples < train.length) {
     train = take(train, opts.samples);
@@ -149,6 +164,8 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
   try {
     const stepsPerEpoch = Math.ceil(train.length / batchSize);
     model.compile({ optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const resolved = { dataset: opts.dataset!, model: modelName, activation, init, seed, epochs, batchSize, optimizer: optName, lr, samples: opts.samples, backend: getBackend() };
+    const checkpoint = checkpointFor(opts, storedOptions(resolved, opts));
 
     const quiet = Boolean(opts.json);
     if (!quiet) {
@@ -170,9 +187,11 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
     const showBar = !quiet && process.stderr.isTTY;
     let epochStart = 0;
     let seen = 0;
+    /** Samples trained in this process (a resumed run trains only what its checkpoint had not). */
+    let trained = 0;
     const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
     const jsonl = opts.monitorJsonl;
-    if (jsonl) writeFileSync(jsonl, '');
+    if (jsonl) startJsonLines(jsonl, opts.resume);
     const monitor = monitoring
       ? fitMonitor({
           onEpochEnd(stats, findings) {
@@ -193,6 +212,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
       },
       onBatchEnd(batch, logs) {
         seen = Math.min(train.length, (batch + 1) * batchSize);
+        trained += Math.min(batchSize, train.length - batch * batchSize);
         if (showBar) {
           const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
           bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
@@ -207,36 +227,68 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
       },
     };
     const t0 = performance.now();
+    let interrupted: FitInterruptedError | null = null;
     let failure: NonFiniteLossError | null = null;
-    await model.fit(train.x, train.y, {
-      epochs,
-      batchSize,
-      shuffle: true,
-      // The monitor first: its health table prints before the epoch's progress line, as it always has.
-      callbacks: monitor ? [monitor, progress] : [progress],
-    }).catch((e: unknown) => {
+    try {
+      await withInterrupt(
+        () => {
+          if (showBar) bar.stop();
+          console.error('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)…');
+        },
+        (signal) => model.fit(train.x, train.y, {
+          epochs,
+          batchSize,
+          shuffle: true,
+          // The monitor first: its health table prints before the epoch's progress line, as it always has.
+          callbacks: monitor ? [monitor, progress] : [progress],
+          checkpoint,
+          signal,
+          ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        }),
+      );
+    } catch (e) {
       // A non-finite loss stops training with the weights of the last finite step restored: they are
       // evaluated, saved and summarised like a finished run, and the command then fails.
-      if (!(e instanceof NonFiniteLossError)) throw e;
-      if (showBar) bar.stop();
-      failure = e;
-    });
+      if (e instanceof NonFiniteLossError) {
+        if (showBar) bar.stop();
+        failure = e;
+      } else if (e instanceof FitInterruptedError) {
+        interrupted = e;
+      } else {
+        throw e;
+      }
+    }
     const seconds = (performance.now() - t0) / 1000;
+    const run = {
+      dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
+      learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
+    };
+    if (interrupted) {
+      // Ctrl-C: say where training stopped and how to continue, measure nothing more, exit 130 (as a shell reports SIGINT).
+      const e: FitInterruptedError = interrupted;
+      const resume = e.checkpoint !== null ? `rectifier train --resume ${quoteArg(e.checkpoint)}` : null;
+      const summary: TrainOutcome['summary'] = {
+        ...run, testAccuracy: NaN, testLoss: NaN, trainAccuracy: NaN, trainLoss: NaN, seconds, samplesPerSecond: trained / seconds, saved: null,
+        interrupted: { epoch: e.epoch, step: e.step, checkpoint: e.checkpoint, resume },
+      };
+      console.error(`Interrupted before epoch ${e.epoch + 1}/${epochs}, step ${e.step + 1}/${stepsPerEpoch}.${resume ? ` The checkpoint is in ${e.checkpoint}; continue with:\n  ${resume}` : ' No checkpoint was written.'}`);
+      if (quiet) console.log(JSON.stringify(summary));
+      process.exitCode = 130;
+      return { model, split, summary };
+    }
     const trainEval = model.evaluate(train.x, train.y);
     const testEval = model.evaluate(split.test.x, split.test.y);
     if (opts.save) model.save(opts.save);
-    const stopped = failure as NonFiniteLossError | null;
     const summary: TrainOutcome['summary'] = {
-      dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
-      learningRate: lr, seed, trainSamples: train.length, testSamples: split.test.length,
+      ...run,
       testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
-      trainLoss: trainEval.loss, seconds, samplesPerSecond: (train.length * epochs) / seconds, saved: opts.save ?? null,
+      trainLoss: trainEval.loss, seconds, samplesPerSecond: trained / seconds, saved: opts.save ?? null,
       ...(monitor ? { findings: monitor.findings() } : {}),
-      ...(stopped ? { failure: { message: stopped.message, epoch: stopped.epoch, step: stopped.step, loss: String(stopped.loss) } } : {}),
+      ...(failure ? { failure: { message: failure.message, epoch: failure.epoch, step: failure.step, loss: String(failure.loss) } } : {}),
     };
-    if (stopped) {
+    if (failure) {
       if (quiet) console.log(JSON.stringify(summary));
-      throw new Error(`train: ${stopped.message}${opts.save ? ` Those weights were saved to ${opts.save}.` : ''}`);
+      throw new Error(`train: ${failure.message}${opts.save ? ` Those weights were saved to ${opts.save}.` : ''}`);
     }
     if (quiet) console.log(JSON.stringify(summary));
     else {
@@ -244,12 +296,42 @@ export async function runTrain(opts: TrainCommandOptions): Promise<TrainOutcome>
         ['train', summary.trainLoss, summary.trainAccuracy],
         ['test', summary.testLoss, summary.testAccuracy],
       ]));
-      console.log(`\n${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
+      console.log(`\n${opts.resume !== undefined ? `resumed from ${opts.resume}: ` : ''}${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
     }
     return { model, split, summary };
   } catch (e) {
-    // The caller owns the model only when training succeeds.
+    // The caller owns the model only when the command returns it.
     model.dispose();
     throw e;
   }
+}
+
+/**
+ * The monitor's JSON lines: a new file for a new run; for a resumed run, the lines of the epochs before
+ * the checkpoint are kept and those of the epoch it repeats are dropped.
+ */
+function startJsonLines(path: string, resume: string | undefined): void {
+  if (resume === undefined || !existsSync(path)) {
+    writeFileSync(path, '');
+    return;
+  }
+  const { epoch } = resumedEpoch(resume);
+  const kept = readFileSync(path, 'utf8').split('\n').filter((line) => {
+    if (line.trim() === '') return false;
+    try {
+      return (JSON.parse(line) as { epoch?: unknown }).epoch as number < epoch;
+    } catch {
+      return false;
+    }
+  });
+  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+function resumedEpoch(dir: string): { epoch: number } {
+  return resumedOptions({ resume: dir }).position;
+}
+
+/** A path as a shell argument: quoted when it holds anything but plain characters. */
+function quoteArg(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

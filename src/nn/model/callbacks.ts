@@ -30,6 +30,14 @@ export interface TrainBegin {
   readonly history: History;
   readonly epochs: number;
   readonly batchSize: number;
+  /**
+   * Where a resumed run continues (`fit(…, { resume })`): the epoch and the step within it of the next
+   * step, and the steps run before it; null for a run from the start. A resumed run's callbacks see only
+   * what happens from there: `history` already holds the earlier epochs, `onEpochBegin` is called for the
+   * epoch it continues (even mid-epoch), `onBatchEnd` for the steps it runs, and that epoch's `onEpochEnd`
+   * logs cover all of its steps.
+   */
+  readonly resumedFrom: { readonly epoch: number; readonly step: number; readonly globalStep: number } | null;
 }
 
 /** The part of a model callbacks may rely on. */
@@ -72,5 +80,27 @@ export class NonFiniteLossError extends Error {
         `Try a smaller learning rate${learningRate !== null ? ` (it is ${learningRate})` : ''}, gradient clipping (clipNorm), or check the inputs' scale.`,
     );
     this.name = 'NonFiniteLossError';
+  }
+}
+
+/**
+ * Thrown by `fit` when its `signal` aborts: the step in progress finished, and a checkpoint was written
+ * when fit had a `checkpoint` option (resume with `fit(x, y, { resume: checkpoint })`).
+ */
+export class FitInterruptedError extends Error {
+  constructor(
+    /** The epoch of the next step (from 0). */
+    readonly epoch: number,
+    /** The next step within that epoch (from 0). */
+    readonly step: number,
+    /** The checkpoint directory written, or null when fit had no checkpoint option. */
+    readonly checkpoint: string | null,
+    readonly history: History,
+  ) {
+    super(
+      `training was interrupted before epoch ${epoch + 1}, step ${step + 1}; ` +
+        (checkpoint !== null ? `a checkpoint was written to ${checkpoint}: continue with fit(x, y, { resume: ${JSON.stringify(checkpoint)} })` : 'no checkpoint was written (fit had no checkpoint option)'),
+    );
+    this.name = 'FitInterruptedError';
   }
 }
