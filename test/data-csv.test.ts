@@ -153,3 +153,11 @@ test('loadCsv refuses a directory, a named pipe and a device without waiting on 
   }
   await assert.rejects(loadCsv(fifo), /loadCsv: .*pipe\.csv is a named pipe, not a CSV file/);
 });
+
+test('loadCsv messages cut what they quote from the input: a long column name, option or field', () => {
+  const long = 'é'.repeat(10_000);
+  assert.throws(() => parseCsv('a,b\n1,0\n', { labelColumn: long }), (e: Error) => e.message.length < 300 && /labelColumn "é{57}\.\.\." is not a column/.test(e.message));
+  assert.throws(() => parseCsv(`x,${'y'.repeat(5000)},label\n1,oops,0\n`), (e: Error) => e.message.length < 300 && /row 2, "y{57}\.\.\." \(column 2\) holds "oops"/.test(e.message));
+  // csv-parse quotes the offending field whole.
+  assert.throws(() => parseCsv(`a,b\n1,${'a'.repeat(30_000)}"x\n`), (e: Error) => e.message.length < 500 && /^parseCsv: malformed CSV: .*… \(\d+ characters\)$/.test(e.message));
+});

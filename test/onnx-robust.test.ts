@@ -31,3 +31,11 @@ test('a graph listing a thousand outputs is refused in a short message', () => {
     return true;
   });
 });
+
+test('names and operator types from the file are cut in messages', () => {
+  const type = modelProto();
+  const message = type.toObject(type.decode(mlp), { longs: Number, bytes: String }) as { graph: { node: { opType: string }[] } };
+  message.graph.node[0]!.opType = 'X'.repeat(100_000);
+  const bytes = type.encode(type.fromObject(message)).finish();
+  assert.throws(() => importOnnx(bytes), (e: Error) => e.message.length < 1000 && /node "[^"]*" \(X{60}…\) is not supported/.test(e.message));
+});

@@ -95,6 +95,11 @@ test('checkWritableDir fails at once under a parent that refuses new entries (/p
   await assert.rejects(checkWritableDir('/proc/rectifier-out/x', '--out'), /^Error: --out \/proc\/rectifier-out\/x: cannot write there: ENOENT no such file or directory, mkdir '\/proc\/rectifier-out'$/);
 });
 
+test('readResults refuses a device or a pipe without reading it', async () => {
+  // /dev/zero used to be read until the worker ran out of memory.
+  await assert.rejects(readResults('/dev/zero'), /^Error: results file \/dev\/zero: cannot read it: it is a character device, not a results file$/);
+});
+
 test('readResults names the file and the problem: missing, not JSON, not matching the schema', async (t) => {
   const dir = scratch(t);
   await assert.rejects(readResults(join(dir, 'nope.json')), /results file .*nope\.json: cannot read it: ENOENT no such file/);

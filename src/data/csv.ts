@@ -110,7 +110,7 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
   if (typeof labelColumnOpt === 'string') {
     if (labelColumnOpt === '') fail(fn, 'labelColumn', 'a column index or a non-empty column name', labelColumnOpt);
     if (headerOpt === false) {
-      throw new Error(`${fn}: labelColumn ${JSON.stringify(labelColumnOpt)} is a name, which needs header: true, got header: false`);
+      throw new Error(`${fn}: labelColumn ${show(labelColumnOpt)} is a name, which needs header: true, got header: false`);
     }
   } else if (typeof labelColumnOpt !== 'number' || !Number.isSafeInteger(labelColumnOpt)) {
     fail(fn, 'labelColumn', 'an integer column index or a column name', labelColumnOpt);
@@ -125,14 +125,14 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
   const rawLabels: string[] = [];
   const labelRows: number[] = [];
 
-  const columnName = (j: number): string => (names ? `${JSON.stringify(names[j])} (column ${j + 1})` : `column ${j + 1}`);
+  const columnName = (j: number): string => (names ? `${show(names[j])} (column ${j + 1})` : `column ${j + 1}`);
 
   const resolveLabelColumn = (count: number): number => {
     if (typeof labelColumnOpt === 'string') {
       const j = names!.indexOf(labelColumnOpt);
       if (j < 0) {
-        const list = names!.slice(0, 12).map((s) => JSON.stringify(s)).join(', ') + (names!.length > 12 ? ', ...' : '');
-        throw new Error(`${fn}: labelColumn ${JSON.stringify(labelColumnOpt)} is not a column; the header has ${list}`);
+        const list = names!.slice(0, 12).map((s) => show(s)).join(', ') + (names!.length > 12 ? ', ...' : '');
+        throw new Error(`${fn}: labelColumn ${show(labelColumnOpt)} is not a column; the header has ${list}`);
       }
       return j;
     }
@@ -215,7 +215,9 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
     });
   } catch (err) {
     if ((err as Error).message.startsWith(`${fn}:`)) throw err;
-    throw new Error(`${fn}: malformed CSV: ${(err as Error).message}`);
+    // csv-parse quotes the offending field whole; a field of a megabyte is cut.
+    const message = (err as Error).message;
+    throw new Error(`${fn}: malformed CSV: ${message.length > 300 ? `${message.slice(0, 300)}… (${message.length} characters)` : message}`);
   }
   if (rows === 0) throw new Error(`${fn}: the table has no data rows`);
 

@@ -628,7 +628,8 @@ export function describeOnnxGraph(model: OnnxModel, options: DescribeOptions = {
     }
     const layerReaders = next.filter((n) => handlers[n.opType]);
     if (next.length > 1 && layerReaders.length) {
-      throw new UnsupportedOnnxError(`value "${cur}" is read by ${next.map(describeNode).join(', ')}: the graph branches; only chains of layers (Sequential models) are supported`);
+      const readers = next.slice(0, 5).map(describeNode).join(', ') + (next.length > 5 ? ` and ${next.length - 5} more` : '');
+      throw new UnsupportedOnnxError(`value "${cur}" is read by ${readers}: the graph branches; only chains of layers (Sequential models) are supported`);
     }
     let match;
     try {

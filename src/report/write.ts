@@ -13,6 +13,8 @@ import { validateResults, type LabResults } from './schema.js';
 
 export const RESULTS_FILE = 'results.json';
 export const HTML_FILE = 'index.html';
+/** The largest results.json `readResults` reads (the lab writes a few megabytes at most). */
+const MAX_RESULTS_BYTES = 256 * 2 ** 20;
 
 /** Where `writeResults` and `writeHtml` put their files. */
 export interface WrittenFiles {
@@ -155,9 +157,14 @@ export async function readResults(path: string): Promise<LabResults> {
   }
   let text: string;
   try {
+    // Checked before reading: a device such as /dev/zero never ends, and a string cannot hold more than
+    // about half a gigabyte (a results file is a few megabytes at most).
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error(`it is ${info.isFIFO() ? 'a named pipe' : info.isCharacterDevice() ? 'a character device' : 'not a regular file'}, not a results file`);
+    if (info.size > MAX_RESULTS_BYTES) throw new Error(`it holds ${info.size} bytes, more than the ${MAX_RESULTS_BYTES} a results file may have`);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`results file ${path}: cannot read it: ${describeFsError(error)}`, { cause: error });
+    throw new Error(`results file ${path.length > 200 ? `${path.slice(0, 200)}…` : path}: cannot read it: ${describeFsError(error)}`, { cause: error });
   }
   let parsed: unknown;
   try {

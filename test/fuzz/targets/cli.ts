@@ -43,13 +43,16 @@ const BASES: readonly (readonly string[])[] = [
 /** Option names the parser knows, to add with a bad value. */
 const OPTIONS = ['--dataset', '--model', '--activation', '--epochs', '--batch-size', '--optimizer', '--lr', '--init', '--seed', '--samples', '--backend', '--save', '--monitor-jsonl', '--split', '--out', '--seeds', '--budget'];
 
-/** Values that are wrong for every option (none is a valid request for long work). */
+/**
+ * Values that are wrong for every option, or harmless where they are right: none asks for long work (a
+ * count such as 3000000000 would be a valid --epochs, and a run of that length is not a hang).
+ */
 function badArg(rng: Parameters<FuzzTarget['generate']>[0]): string {
   return chance(rng, 0.08)
     ? longString(rng, pick(rng, [300, 100_000]))
     : pick(rng, [
       '', ' ', '-1', '0', '1.5', '-0', 'NaN', 'Infinity', '-Infinity', '1e309', '99999999999999999999', '9007199254740993', '0x10', '1e-3',
-      '3000000000', 'abc', '\u0000', '--', '-', '--json', '--help', 'é', '..', '.', '/', '/dev/null', '/dev/zero', 'pipe.csv', 'missing.csv',
+      'abc', '\u0000', '--', '-', '--json', '--help', 'é', '..', '.', '/', '/dev/null', '/dev/zero', 'pipe.csv', 'missing.csv',
       'nodir/x.safetensors', 'nodir/x.csv', '/proc/fuzz-out', 'tiny.csv', 'model.safetensors', 'nan.safetensors', 'results.json', 'dir.csv',
       'empty.csv', 'huge.csv', 'badlabel.csv', 'relu', 'cnn', '2-0-3', '784-10', 'he_normal', 'wasm', 'js', 'nope', 'test', 'train', 'full',
     ]);
@@ -93,9 +96,11 @@ function mutateArgv(rng: Parameters<FuzzTarget['generate']>[0], base: readonly s
         hows.push(`argv[${i}] repeated at the end`);
         break;
       case 7: {
-        const j = 1 + rng.int(Math.max(1, argv.length - 1));
-        [argv[i], argv[j]] = [argv[j]!, argv[i]!];
-        hows.push(`argv[${i}] and argv[${j}] swapped`);
+        if (argv.length < 3) break;
+        const a = 1 + rng.int(argv.length - 1);
+        const b = 1 + rng.int(argv.length - 1);
+        [argv[a], argv[b]] = [argv[b]!, argv[a]!];
+        hows.push(`argv[${a}] and argv[${b}] swapped`);
         break;
       }
       default: {
@@ -156,14 +161,21 @@ export const target: FuzzTarget<Corpus> = {
     const command = args.argv[0];
     const created = listFiles(dir).filter((f) => !before.has(f));
     if (code === 130 && (command === 'lab' || command === 'start')) {
-      const resultsFile = created.find((f) => f.endsWith('results.json'));
-      if (!resultsFile) throw new WrongResult('the stopped lab wrote no results.json');
-      const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { complete: boolean };
+      // The last --out wins, as commander reads options; the lab's default folder otherwise.
+      const outAt = args.argv.lastIndexOf('--out');
+      const out = outAt >= 0 ? args.argv[outAt + 1]! : 'lab-results';
+      let results: { complete?: unknown };
+      try {
+        results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { complete?: unknown };
+      } catch (e) {
+        throw new WrongResult(`the stopped lab left no readable ${join(out, 'results.json')}: ${(e as Error).message.slice(0, 200)}`);
+      }
       if (results.complete !== false) throw new WrongResult('a lab stopped before it began says it is complete');
       return { outputs: created.filter((f) => !isHidden(f)) };
     }
     if (code !== 0) throw new ReportedError(stderr.trim() || `exit code ${code} and nothing on stderr`);
-    if (args.argv.includes('--json') && !args.argv.includes('--help') && !args.argv.includes('-h') && command !== 'help') {
+    const helped = args.argv.includes('--help') || args.argv.includes('-h') || command === 'help';
+    if (args.argv.includes('--json') && !helped) {
       const last = stdout.trim().split('\n').pop() ?? '';
       try {
         JSON.parse(last);
@@ -172,7 +184,7 @@ export const target: FuzzTarget<Corpus> = {
       }
     }
     const saveAt = args.argv.indexOf('--save');
-    if (command === 'train' && saveAt >= 0 && args.argv[saveAt + 1] !== undefined && !args.argv[saveAt + 1]!.startsWith('-')) {
+    if (command === 'train' && !helped && saveAt >= 0 && args.argv[saveAt + 1] !== undefined && !args.argv[saveAt + 1]!.startsWith('-')) {
       const saved = loadModel(args.argv[saveAt + 1]!);
       saved.dispose();
     }
