@@ -113,3 +113,51 @@ test('loadCsv: a larger table grows its buffers correctly', () => {
   assert.deepEqual([...ds.x.subarray(3 * 4999, 3 * 5000)], [4999, 9998, -4999]);
   assert.equal(ds.x.length, 15000);
 });
+
+test('loadCsv bounds the class count: a stray class id is an error naming its row, not a model of a billion classes', async () => {
+  const rows = (label: string) => ['a,b,label', ...Array.from({ length: 20 }, (_, i) => `${i},${-i},${i === 7 ? label : i % 3}`)].join('\n');
+  // 3000000000 used to allocate until the heap ran out; 4294967296 threw a bare "Invalid array length".
+  // 999999 in a 20-row file used to train a 1,000,000-class model without a word.
+  for (const label of ['3000000000', '4294967296', '99999999', '999999']) {
+    await assert.rejects(loadCsv(file(`big-${label}.csv`, rows(label))), new RegExp(`loadCsv: label "label" \\(column 3\\) at row 9 is "${label}", beyond the largest class id 65535 \\(at most 65536 classes\\); pass labels: 'name'`));
+  }
+  // Below that bound, a label that leaves most ids without a sample is taken as a mistake.
+  await assert.rejects(
+    loadCsv(file('stray.csv', rows('50000'))),
+    /loadCsv: label "label" \(column 3\) at row 9 is 50000, which would make 50001 classes for the 4 distinct labels in 20 rows .*pass numClasses if the ids are right, or labels: 'name'/,
+  );
+  // Ids with classes missing from a small file are fine while the gap is plausible; numClasses can widen it.
+  assert.equal((await loadCsv(file('gap.csv', rows('500')))).numClasses, 501);
+  assert.equal((await loadCsv(file('wide.csv', rows('60000')), { numClasses: 60001 })).numClasses, 60001);
+  await assert.rejects(loadCsv(file('opt.csv', rows('1')), { numClasses: 3e9 }), /loadCsv: numClasses must be at most 65536, got 3000000000/);
+  assert.throws(() => parseCsv('1,2,4294967296\n', { numClasses: 3 }), /at row 1 must be in \[0, 2\] \(numClasses 3\), got 4294967296/);
+});
+
+test('loadCsv rejects a cell beyond the float32 range at load, naming its row and column', async () => {
+  // 1e39 used to become Infinity and fail later in fit, at a sample index that was not the CSV row.
+  await assert.rejects(loadCsv(file('huge.csv', 'a,b,label\n1,2,0\n3,1e39,1\n')), /loadCsv: row 3, "b" \(column 2\) holds "1e39", beyond the float32 range/);
+  assert.throws(() => parseCsv('1,-4e38,0\n'), /parseCsv: row 1, column 2 holds "-4e38", beyond the float32 range/);
+  // The largest float32 and values that round to it are kept.
+  const ds = parseCsv('3.4028234e38,1e-50,0\n');
+  assert.deepEqual([...ds.x], [Math.fround(3.4028234e38), 0]);
+});
+
+test('loadCsv refuses a directory, a named pipe and a device without waiting on them', async () => {
+  await assert.rejects(loadCsv(tmp), /loadCsv: .* is a directory, not a CSV file/);
+  await assert.rejects(loadCsv('/dev/zero'), /loadCsv: \/dev\/zero is a character device, not a CSV file/);
+  const fifo = path.join(tmp, 'pipe.csv');
+  try {
+    (await import('node:child_process')).execFileSync('mkfifo', [fifo]);
+  } catch {
+    return; // no mkfifo on this system
+  }
+  await assert.rejects(loadCsv(fifo), /loadCsv: .*pipe\.csv is a named pipe, not a CSV file/);
+});
+
+test('loadCsv messages cut what they quote from the input: a long column name, option or field', () => {
+  const long = 'é'.repeat(10_000);
+  assert.throws(() => parseCsv('a,b\n1,0\n', { labelColumn: long }), (e: Error) => e.message.length < 300 && /labelColumn "é{57}\.\.\." is not a column/.test(e.message));
+  assert.throws(() => parseCsv(`x,${'y'.repeat(5000)},label\n1,oops,0\n`), (e: Error) => e.message.length < 300 && /row 2, "y{57}\.\.\." \(column 2\) holds "oops"/.test(e.message));
+  // csv-parse quotes the offending field whole.
+  assert.throws(() => parseCsv(`a,b\n1,${'a'.repeat(30_000)}"x\n`), (e: Error) => e.message.length < 500 && /^parseCsv: malformed CSV: .*… \(\d+ characters\)$/.test(e.message));
+});

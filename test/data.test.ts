@@ -270,6 +270,19 @@ test('cache: a flipped label byte (last byte of the file) is rebuilt', async () 
   }, /^damaged: payload checksum mismatch$/);
 });
 
+test('cache: a header with a nonzero unused dimension or reserved word is rebuilt, even with a valid checksum', async () => {
+  // The header checksum only proves the header was not damaged after writing; fields that our writer sets
+  // to 0 and the reader used to skip are checked too, so an accepted file is exactly what we write.
+  for (const [offset, reason] of [[52, /^damaged: unused dimension 4 is 7, expected 0$/], [28, /^damaged: reserved header word is 7, expected 0$/]] as const) {
+    await expectRebuild((f) => {
+      const buf = fs.readFileSync(f);
+      buf.writeUInt32LE(7, offset);
+      buf.writeUInt32LE(crc32(buf.subarray(0, 60)), 60);
+      fs.writeFileSync(f, buf);
+    }, reason);
+  }
+});
+
 test('cache: a foreign file with the cache name is rebuilt', async () => {
   await expectRebuild((f) => fs.writeFileSync(f, Buffer.alloc(5000, 0x5a)), /^damaged: bad magic bytes$/);
 });

@@ -84,6 +84,22 @@ test('checkWritableDir creates the folder, leaves no probe, and fails clearly wh
   await assert.rejects(checkWritableDir(''), /checkWritableDir: expected dir to be a non-empty path, got an empty string/);
 });
 
+test('checkWritableDir fails at once under a parent that refuses new entries (/proc), and creates nested folders level by level', { timeout: 20_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rectifier-report-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const nested = join(dir, 'a', 'b', 'c');
+  assert.equal(await checkWritableDir(nested), nested);
+  assert.deepEqual(readdirSync(nested), []);
+  if (process.platform !== 'linux') return;
+  // Node's recursive mkdir retried /proc/x forever at full CPU; `lab --out /proc/x` never started.
+  await assert.rejects(checkWritableDir('/proc/rectifier-out/x', '--out'), /^Error: --out \/proc\/rectifier-out\/x: cannot write there: ENOENT no such file or directory, mkdir '\/proc\/rectifier-out'$/);
+});
+
+test('readResults refuses a device or a pipe without reading it', async () => {
+  // /dev/zero used to be read until the worker ran out of memory.
+  await assert.rejects(readResults('/dev/zero'), /^Error: results file \/dev\/zero: cannot read it: it is a character device, not a results file$/);
+});
+
 test('readResults names the file and the problem: missing, not JSON, not matching the schema', async (t) => {
   const dir = scratch(t);
   await assert.rejects(readResults(join(dir, 'nope.json')), /results file .*nope\.json: cannot read it: ENOENT no such file/);

@@ -232,7 +232,7 @@ describe('thread settings', () => {
       process.env.RECTIFIER_THREADS = '1';
       assert.equal((createWasmBackendSync() as WasmBackend).threads, 1);
       process.env.RECTIFIER_THREADS = 'two';
-      assert.throws(() => createWasmBackendSync(), /RECTIFIER_THREADS must be a positive integer, got "two"/);
+      assert.throws(() => createWasmBackendSync(), /RECTIFIER_THREADS must be a whole number of threads from 1 to \d+ \(the cores of this machine; larger values are capped at \d+\), got "two"/);
       delete process.env.RECTIFIER_THREADS;
       assert.equal((createWasmBackendSync({ threads: 1 }) as WasmBackend).threads, 1);
       assert.throws(() => createWasmBackendSync({ threads: 0 }), /options.threads must be a positive integer, got 0/);

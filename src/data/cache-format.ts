@@ -131,6 +131,11 @@ export function decodeCacheFile(buf: Uint8Array, expect: CacheExpectation, crc: 
   if (rank < 1 || rank > MAX_RANK) return { status: 'damaged', reason: `sample rank ${rank} out of range` };
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(u32(40 + 4 * i));
+  // Written as 0; anything else is a writer we do not know, so the file is not trusted.
+  for (let i = rank; i < MAX_RANK; i++) {
+    if (u32(40 + 4 * i) !== 0) return { status: 'damaged', reason: `unused dimension ${i + 1} is ${u32(40 + 4 * i)}, expected 0` };
+  }
+  if (u32(28) !== 0) return { status: 'damaged', reason: `reserved header word is ${u32(28)}, expected 0` };
   if (numClasses !== expect.numClasses || shape.join(',') !== expect.sampleShape.join(',')) {
     return { status: 'stale', reason: `holds ${numClasses} classes of shape [${shape.join(', ')}]` };
   }

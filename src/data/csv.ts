@@ -19,7 +19,10 @@ export interface CsvOptions {
   header?: boolean;
   /** Default ','. */
   delimiter?: string;
-  /** Number of classes; default max id + 1 for integer labels, the number of distinct names otherwise. */
+  /**
+   * Number of classes, at most MAX_CSV_CLASSES; default max id + 1 for integer labels (an error when that
+   * leaves more than MAX_EMPTY_CLASSES ids without a sample), the number of distinct names otherwise.
+   */
   numClasses?: number;
   /**
    * 'id': labels are integers 0..numClasses-1. 'name': every label is a class name, given ids in
@@ -30,6 +33,19 @@ export interface CsvOptions {
   /** Dataset name; default the file name without extension ('csv' for parseCsv). */
   name?: string;
 }
+
+/**
+ * The most classes a table may have. A model trained on it ends in a layer with one unit per class, so a
+ * stray id such as 3000000000 must not become the class count; real tables stay far below this.
+ */
+export const MAX_CSV_CLASSES = 65_536;
+/**
+ * Inferred from integer ids, the class count is max id + 1. More ids than this without a single sample
+ * means a label is not a class id (a measurement in the wrong column, a typo), not that classes are missing.
+ */
+export const MAX_EMPTY_CLASSES = 1024;
+/** Largest finite float32; features are stored as float32, so a larger cell would become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const OPTION_KEYS = ['labelColumn', 'header', 'delimiter', 'numClasses', 'labels', 'name'] as const;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -70,14 +86,17 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
   if (labelMode !== 'auto' && labelMode !== 'id' && labelMode !== 'name') {
     fail(fn, 'labels', "'auto', 'id' or 'name'", labelMode);
   }
-  if (opts.numClasses !== undefined) positiveInt(fn, 'numClasses', opts.numClasses);
+  if (opts.numClasses !== undefined) {
+    positiveInt(fn, 'numClasses', opts.numClasses);
+    if (opts.numClasses > MAX_CSV_CLASSES) fail(fn, 'numClasses', `at most ${MAX_CSV_CLASSES}`, opts.numClasses);
+  }
   const name = opts.name ?? defaultName;
   if (typeof name !== 'string' || name === '') fail(fn, 'name', 'a non-empty string', name);
   const labelColumnOpt = opts.labelColumn ?? -1;
   if (typeof labelColumnOpt === 'string') {
     if (labelColumnOpt === '') fail(fn, 'labelColumn', 'a column index or a non-empty column name', labelColumnOpt);
     if (headerOpt === false) {
-      throw new Error(`${fn}: labelColumn ${JSON.stringify(labelColumnOpt)} is a name, which needs header: true, got header: false`);
+      throw new Error(`${fn}: labelColumn ${show(labelColumnOpt)} is a name, which needs header: true, got header: false`);
     }
   } else if (typeof labelColumnOpt !== 'number' || !Number.isSafeInteger(labelColumnOpt)) {
     fail(fn, 'labelColumn', 'an integer column index or a column name', labelColumnOpt);
@@ -92,14 +111,14 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
   const rawLabels: string[] = [];
   const labelRows: number[] = [];
 
-  const columnName = (j: number): string => (names ? `${JSON.stringify(names[j])} (column ${j + 1})` : `column ${j + 1}`);
+  const columnName = (j: number): string => (names ? `${show(names[j])} (column ${j + 1})` : `column ${j + 1}`);
 
   const resolveLabelColumn = (count: number): number => {
     if (typeof labelColumnOpt === 'string') {
       const j = names!.indexOf(labelColumnOpt);
       if (j < 0) {
-        const list = names!.slice(0, 12).map((s) => JSON.stringify(s)).join(', ') + (names!.length > 12 ? ', ...' : '');
-        throw new Error(`${fn}: labelColumn ${JSON.stringify(labelColumnOpt)} is not a column; the header has ${list}`);
+        const list = names!.slice(0, 12).map((s) => show(s)).join(', ') + (names!.length > 12 ? ', ...' : '');
+        throw new Error(`${fn}: labelColumn ${show(labelColumnOpt)} is not a column; the header has ${list}`);
       }
       return j;
     }
@@ -158,6 +177,9 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
         const what = cell === '' ? 'is empty' : `holds ${show(cell)}`;
         throw new Error(`${fn}: row ${row}, ${columnName(j)} ${what}; expected a finite number`);
       }
+      if (Math.abs(v) > FLOAT32_MAX && !Number.isFinite(Math.fround(v))) {
+        throw new Error(`${fn}: row ${row}, ${columnName(j)} holds ${show(cell)}, beyond the float32 range (±3.4028235e38) features are stored in`);
+      }
       features[k++] = v;
     }
     const label = cells[labelCol]!;
@@ -181,7 +203,9 @@ function parseTable(fn: string, input: string | Uint8Array, opts: CsvOptions, de
     });
   } catch (err) {
     if ((err as Error).message.startsWith(`${fn}:`)) throw err;
-    throw new Error(`${fn}: malformed CSV: ${(err as Error).message}`);
+    // csv-parse quotes the offending field whole; a field of a megabyte is cut.
+    const message = (err as Error).message;
+    throw new Error(`${fn}: malformed CSV: ${message.length > 300 ? `${message.slice(0, 300)}… (${message.length} characters)` : message}`);
   }
   if (rows === 0) throw new Error(`${fn}: the table has no data rows`);
 
@@ -222,24 +246,40 @@ function toLabels(
 
   const y = new Int32Array(raw.length);
   if (useIds) {
+    const limit = numClassesOpt ?? MAX_CSV_CLASSES;
+    const present = new Set<number>();
     let max = 0;
+    let maxAt = 0;
     for (let i = 0; i < raw.length; i++) {
       if (!CLASS_ID.test(raw[i]!)) {
         throw new Error(`${fn}: label ${column} at row ${rows[i]} must be a class id (an integer >= 0), got ${show(raw[i])}`);
       }
+      // Checked on the number before it is stored, so that 4294967296 cannot wrap to 0 in the Int32Array.
       const v = Number(raw[i]);
-      if (!Number.isSafeInteger(v)) {
-        throw new Error(`${fn}: label ${column} at row ${rows[i]} must be a class id (an integer >= 0), got ${show(raw[i])}`);
+      if (v >= limit) {
+        if (numClassesOpt !== undefined) {
+          throw new Error(`${fn}: label ${column} at row ${rows[i]} must be in [0, ${numClassesOpt - 1}] (numClasses ${numClassesOpt}), got ${raw[i]}`);
+        }
+        throw new Error(
+          `${fn}: label ${column} at row ${rows[i]} is ${show(raw[i])}, beyond the largest class id ${MAX_CSV_CLASSES - 1} ` +
+            `(at most ${MAX_CSV_CLASSES} classes); pass labels: 'name' if the labels are names rather than ids`,
+        );
       }
       y[i] = v;
-      if (v > max) max = v;
-    }
-    const numClasses = numClassesOpt ?? max + 1;
-    for (let i = 0; i < y.length; i++) {
-      if (y[i]! >= numClasses) {
-        throw new Error(`${fn}: label ${column} at row ${rows[i]} must be in [0, ${numClasses - 1}] (numClasses ${numClasses}), got ${y[i]}`);
+      present.add(v);
+      if (v > max) {
+        max = v;
+        maxAt = i;
       }
     }
+    if (numClassesOpt === undefined && max + 1 - present.size > MAX_EMPTY_CLASSES) {
+      throw new Error(
+        `${fn}: label ${column} at row ${rows[maxAt]} is ${max}, which would make ${max + 1} classes for the ${present.size} distinct ` +
+          `label${present.size === 1 ? '' : 's'} in ${raw.length} rows (class ids run from 0 to the number of classes - 1); ` +
+          `pass numClasses if the ids are right, or labels: 'name' to treat the labels as names`,
+      );
+    }
+    const numClasses = numClassesOpt ?? max + 1;
     return { y, numClasses, classNames: Array.from({ length: numClasses }, (_, c) => String(c)) };
   }
 

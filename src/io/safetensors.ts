@@ -119,6 +119,11 @@ function fail(path: string, problem: string): never {
   throw new Error(`${path} is not a valid safetensors file: ${problem}`);
 }
 
+/** A tensor or key name as shown in a message: a name of a megabyte is cut. */
+function quoted(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+}
+
 /**
  * Bytes to parse, read on demand so that a file claiming gigabytes is rejected before anything of that
  * size is allocated: a file in Node (./files.ts), bytes in memory anywhere.
@@ -175,35 +180,35 @@ export function parseSafetensors(source: ByteSource, options: ParseSafetensorsOp
       if (name === '__metadata__') {
         if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, '__metadata__ must be an object of strings');
         for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-          if (typeof v !== 'string') fail(path, `__metadata__.${k} must be a string, got ${describe(v)}`);
+          if (typeof v !== 'string') fail(path, `__metadata__.${k.length > 80 ? `${k.slice(0, 80)}…` : k} must be a string, got ${describe(v)}`);
           metadata[k] = v;
         }
         continue;
       }
       const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (!e || typeof e !== 'object') fail(path, `entry "${name}" is not an object`);
+      if (!e || typeof e !== 'object' || Array.isArray(e)) fail(path, `entry ${quoted(name)} is not an object { dtype, shape, data_offsets }, got ${describe(e)}`);
       const known = typeof e.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, e.dtype);
       if (anyDtype ? !known : e.dtype !== 'F32') {
-        fail(path, `tensor "${name}" has dtype ${describe(e.dtype)}; ${anyDtype ? `supported: ${Object.keys(DTYPE_BYTES).join(', ')}` : 'only F32 is supported'}`);
+        fail(path, `tensor ${quoted(name)} has dtype ${describe(e.dtype)}; ${anyDtype ? `supported: ${Object.keys(DTYPE_BYTES).join(', ')}` : 'only F32 is supported'}`);
       }
       const dtype = e.dtype as SafetensorsDtype;
       const width = DTYPE_BYTES[dtype];
-      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(path, `tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(path, `tensor ${quoted(name)} has an invalid shape ${describe(e.shape)}; expected an array of non-negative integers`);
       const off = e.data_offsets;
       if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) {
-        fail(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(off)}`);
+        fail(path, `tensor ${quoted(name)} has invalid data_offsets ${describe(off)}; expected [begin, end] with 0 <= begin <= end`);
       }
       const [begin, end] = off as [number, number];
-      if (end > dataSize) fail(path, `tensor "${name}" claims bytes ${begin}..${end} but the data section holds ${dataSize} bytes (truncated?)`);
+      if (end > dataSize) fail(path, `tensor ${quoted(name)} claims bytes ${begin}..${end} but the data section holds ${dataSize} bytes (truncated?)`);
       const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
-      if (!Number.isSafeInteger(count * width) || count * width !== end - begin) fail(path, `tensor "${name}" of shape [${(e.shape as number[]).join(', ')}] needs ${count * width} bytes but its offsets span ${end - begin}`);
+      if (!Number.isSafeInteger(count * width) || count * width !== end - begin) fail(path, `tensor ${quoted(name)} of shape ${describe(e.shape)} needs ${count * width} bytes but its offsets span ${end - begin}`);
       entries.push({ name, shape: e.shape as number[], begin, end, dtype });
     }
     // The ranges must tile the data section exactly: no overlap, no hole, nothing trailing.
     const sorted = [...entries].sort((a, b) => a.begin - b.begin);
     let expected = 0;
     for (const e of sorted) {
-      if (e.begin !== expected) fail(path, `tensor "${e.name}" starts at byte ${e.begin} where ${expected} was expected (overlapping or missing data)`);
+      if (e.begin !== expected) fail(path, `tensor ${quoted(e.name)} starts at byte ${e.begin} where ${expected} was expected (overlapping or missing data)`);
       expected = e.end;
     }
     if (expected !== dataSize) fail(path, `the tensors cover ${expected} bytes but the data section holds ${dataSize}`);
@@ -211,7 +216,7 @@ export function parseSafetensors(source: ByteSource, options: ParseSafetensorsOp
     for (const e of entries) {
       const bytes = new Uint8Array(e.end - e.begin);
       const got = bytes.length ? source.read(bytes, bytes.length, 8 + n + e.begin) : 0;
-      if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of "${e.name}"`);
+      if (got !== bytes.length) fail(path, `could read only ${got} of ${bytes.length} bytes of ${quoted(e.name)}`);
       const dv = new DataView(bytes.buffer);
       const width = DTYPE_BYTES[e.dtype];
       const data = new Float32Array(bytes.length / width);

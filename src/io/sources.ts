@@ -44,7 +44,10 @@ function readPath(fn: string, path: string, shown: string): NamedBytes {
   try {
     return { bytes: fs.readFile(path), name: shown };
   } catch (e) {
-    throw new Error(`${fn}: cannot read ${path} (${(e as { code?: string }).code ?? (e as Error).message})`);
+    const message = (e as Error).message ?? String(e);
+    // Node's file system names the file and the reason already ("cannot read x: it is a directory, …").
+    if (message.startsWith('cannot read')) throw new Error(`${fn}: ${message}`);
+    throw new Error(`${fn}: cannot read ${path} (${(e as { code?: string }).code ?? message})`);
   }
 }
 

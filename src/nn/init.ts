@@ -74,7 +74,7 @@ export function resolveInitializer(like: InitializerLike, where = 'initializer')
   const raw = (obj as { id: string }).id;
   if (raw === 'auto') return 'auto';
   const id = raw.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() as InitializerId;
-  if (!INITIALIZER_IDS.includes(id)) throw new Error(`${where}: unknown initializer "${raw}"; valid ids: auto, ${INITIALIZER_IDS.join(', ')}`);
+  if (!INITIALIZER_IDS.includes(id)) throw new Error(`${where}: unknown initializer ${describe(raw)}; valid ids: auto, ${INITIALIZER_IDS.join(', ')}`);
   const o = obj as { mode?: unknown; gain?: unknown; value?: unknown };
   if (o.mode !== undefined && o.mode !== 'fan_in' && o.mode !== 'fan_out') throw new Error(`${where}: mode must be "fan_in" or "fan_out", got ${describe(o.mode)}`);
   if (o.gain !== undefined && !(typeof o.gain === 'number' && Number.isFinite(o.gain) && o.gain > 0)) throw new RangeError(`${where}: gain must be a finite number > 0, got ${describe(o.gain)}`);

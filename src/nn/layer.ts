@@ -12,7 +12,7 @@
 import { Parameter } from '../autograd/parameter.js';
 import type { Activation } from '../ops/activation.js';
 import type { SequenceProbe } from '../ops/recurrent.js';
-import { empty } from '../tensor/create.js';
+import { empty, shapeSize } from '../tensor/create.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { describe } from '../util/describe.js';
 import type { Rng } from '../util/random.js';
@@ -41,6 +41,20 @@ export interface LayerConfig {
  */
 export type LayerRole = 'transform' | 'activation' | 'passthrough' | 'structural';
 
+/**
+ * Values a build takes for a weight instead of initialising it (loading a saved model passes the stored
+ * tensors): called with the weight's name and shape before anything is allocated; returns the values, or
+ * null to initialise; throws when what is stored does not fit.
+ */
+export type StoredWeights = (weightName: string, shape: Shape) => Float32Array | null;
+
+/**
+ * The most values one weight may hold: 2^30 float32 values are 4 GiB, all the memory a WebAssembly
+ * backend can address. A larger shape (units: 2**31 in a saved architecture) is an error before any
+ * allocation, not an attempt to allocate it.
+ */
+export const MAX_WEIGHT_VALUES = 2 ** 30;
+
 /** A layer's output with, for the diagnostics, the values its activation was applied to (if it has one). */
 export interface DiagnosticForward {
   readonly output: Tensor;
@@ -57,6 +71,8 @@ export abstract class Layer {
   inputShape: Shape | null = null;
   outputShape: Shape | null = null;
   protected weightList: Parameter[] = [];
+  /** Set only while `build` runs with stored weights. */
+  private storedWeights: StoredWeights | null = null;
 
   constructor(name?: string) {
     if (name !== undefined && (typeof name !== 'string' || name === '')) throw new TypeError(`layer name must be a non-empty string, got ${describe(name)}`);
@@ -69,14 +85,27 @@ export abstract class Layer {
   /**
    * Creates the weights for `inputShape`. `next` is the activation that follows this layer (across
    * passthrough layers), which a transform without an activation of its own initialises for
-   * (dense → prelu initialises for prelu).
+   * (dense → prelu initialises for prelu). With `stored`, each weight is checked against it and takes its
+   * values before anything is allocated, and no initialiser runs for what it provides.
    */
-  build(inputShape: Shape, rng: Rng, next: Activation | null = null): Shape {
+  build(inputShape: Shape, rng: Rng, next: Activation | null = null, stored: StoredWeights | null = null): Shape {
     const out = this.computeOutputShape(inputShape);
     this.inputShape = [...inputShape];
     this.outputShape = [...out];
-    this.createWeights(inputShape, rng, next);
+    this.storedWeights = stored;
+    try {
+      this.createWeights(inputShape, rng, next);
+    } finally {
+      this.storedWeights = null;
+    }
     return out;
+  }
+
+  /** Frees the weights and forgets the input shape, so that the layer can be built again (a failed model build). */
+  unbuild(): void {
+    this.dispose();
+    this.inputShape = null;
+    this.outputShape = null;
   }
 
   protected createWeights(_inputShape: Shape, _rng: Rng, _next: Activation | null): void {}
@@ -170,10 +199,21 @@ export abstract class Layer {
     this.weightList = [];
   }
 
-  /** Creates a weight owned by this layer (used while building). */
-  addWeight(name: string, shape: Shape, values: Float32Array, options: { trainable?: boolean; noDecay?: boolean } = {}): Parameter {
+  /**
+   * Creates a weight owned by this layer (used while building). `values` may be a function, called only
+   * when the weight is initialised rather than taken from stored values.
+   */
+  addWeight(name: string, shape: Shape, values: Float32Array | (() => Float32Array), options: { trainable?: boolean; noDecay?: boolean } = {}): Parameter {
+    const size = shapeSize(shape, `${this.name || this.className}: weight ${name}: shape`);
+    // Stored values are checked first: their shape is what a file claims, and its mismatch is the error.
+    const stored = this.storedWeights?.(name, shape) ?? null;
+    if (!stored && size > MAX_WEIGHT_VALUES) {
+      throw new RangeError(`${this.name || this.className} (${this.className}): weight ${name} of shape [${shape.join(', ')}] would hold ${size} values, more than the ${MAX_WEIGHT_VALUES} (4 GiB of float32) a backend can hold`);
+    }
+    const data = stored ?? (typeof values === 'function' ? values() : values);
+    if (data.length !== size) throw new RangeError(`${this.name || this.className}: weight ${name} of shape [${shape.join(', ')}] needs ${size} values, got ${data.length}`);
     const t = empty(shape, 'float32');
-    t.storage.f32().set(values);
+    t.storage.f32().set(data);
     const p = new Parameter(name, t, options);
     this.weightList.push(p);
     return p;

@@ -48,7 +48,9 @@ export interface ActivationMatch {
   readonly output: string;
 }
 
-export const describeNode = (n: OnnxNode) => `node "${n.name}" (${n.opType})`;
+/** A name from a file as shown in a message: one of a megabyte is cut. */
+const cut = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
+export const describeNode = (n: OnnxNode) => `node "${cut(n.name)}" (${cut(n.opType)})`;
 
 /** The shortest decimal that rounds to the same float32: attributes are stored as float32 (0.1 → 0.1). */
 export function float32Decimal(v: number): number {

@@ -151,6 +151,12 @@ function guessInputLayout(model: OnnxModel, input: string): 'NCHW' | 'NHWC' {
   return perm && perm.join() === '0,3,1,2' ? 'NHWC' : 'NCHW';
 }
 
+/** The first few names of a list of graph values, for a message (a graph may list thousands). */
+function nameList(values: readonly { name: string }[]): string {
+  const shown = values.slice(0, 5).map((v) => JSON.stringify(v.name.length > 60 ? `${v.name.slice(0, 60)}…` : v.name));
+  return values.length > 5 ? `${shown.join(', ')} and ${values.length - 5} more` : shown.join(', ');
+}
+
 /**
  * Describes the layers an ONNX model is made of. Throws UnsupportedOnnxError naming the node, its
  * operator and what is supported when the graph is not a chain of layers this project has.
@@ -164,10 +170,10 @@ export function describeOnnxGraph(model: OnnxModel, options: DescribeOptions = {
     throw new UnsupportedOnnxError(`the model uses ONNX opset ${model.opset}; the importer reads opsets ${MIN_OPSET} to ${MAX_OPSET}`);
   }
   if (model.inputs.length !== 1) {
-    throw new UnsupportedOnnxError(`the graph has ${model.inputs.length} inputs (${model.inputs.map((i) => `"${i.name}"`).join(', ') || 'none'}); a Sequential model has exactly one`);
+    throw new UnsupportedOnnxError(`the graph has ${model.inputs.length} inputs (${nameList(model.inputs) || 'none'}); a Sequential model has exactly one`);
   }
   if (model.outputs.length !== 1) {
-    throw new UnsupportedOnnxError(`the graph has ${model.outputs.length} outputs (${model.outputs.map((o) => `"${o.name}"`).join(', ')}); a Sequential model has exactly one`);
+    throw new UnsupportedOnnxError(`the graph has ${model.outputs.length} outputs (${nameList(model.outputs)}); a Sequential model has exactly one`);
   }
   const input = model.inputs[0]!;
   const outputName = model.outputs[0]!.name;
@@ -622,7 +628,8 @@ export function describeOnnxGraph(model: OnnxModel, options: DescribeOptions = {
     }
     const layerReaders = next.filter((n) => handlers[n.opType]);
     if (next.length > 1 && layerReaders.length) {
-      throw new UnsupportedOnnxError(`value "${cur}" is read by ${next.map(describeNode).join(', ')}: the graph branches; only chains of layers (Sequential models) are supported`);
+      const readers = next.slice(0, 5).map(describeNode).join(', ') + (next.length > 5 ? ` and ${next.length - 5} more` : '');
+      throw new UnsupportedOnnxError(`value "${cur}" is read by ${readers}: the graph branches; only chains of layers (Sequential models) are supported`);
     }
     let match;
     try {

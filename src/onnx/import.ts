@@ -28,9 +28,22 @@ function checkBytes(fn: string, bytes: unknown): Uint8Array {
   return bytes;
 }
 
+/**
+ * Runs `work`, prefixing an error with the function the caller called: a message about "the graph" or a
+ * node must say it comes from reading ONNX bytes, which carry no file name.
+ */
+function named<T>(fn: string, work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${fn}:`)) e.message = `${fn}: ${e.message}`;
+    throw e;
+  }
+}
+
 /** What `importOnnx` would build, as plain data: the layers' configs and weights, the layouts. */
 export function describeOnnx(bytes: Uint8Array, options: DescribeOptions = {}): ModelDescription {
-  return describeOnnxGraph(decodeOnnx(checkBytes('describeOnnx', bytes)), options);
+  return named('describeOnnx', () => describeOnnxGraph(decodeOnnx(checkBytes('describeOnnx', bytes)), options));
 }
 
 /** Builds a Sequential from a description and assigns its weights, checking every name and shape. */
@@ -62,6 +75,11 @@ export function modelFromDescription(description: ModelDescription, options: { s
  * PyTorch (NCHW) model takes the same images as before, as [height, width, channels].
  */
 export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Sequential {
+  return named('importOnnx', () => importBytes(bytes, options));
+}
+
+/** importOnnx without the prefix: loadModel names the file instead. */
+function importBytes(bytes: Uint8Array, options: ImportOnnxOptions): Sequential {
   if (options === null || typeof options !== 'object') throw new TypeError(`importOnnx: options must be an object, got ${describe(options)}`);
   if (options.seed !== undefined && (typeof options.seed !== 'number' || !Number.isFinite(options.seed))) throw new TypeError(`importOnnx: seed must be a finite number, got ${describe(options.seed)}`);
   if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError(`importOnnx: name must be a string, got ${describe(options.name)}`);
@@ -77,5 +95,5 @@ const MODEL_PROTO_TAGS = new Set([0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42
 registerModelReader({
   format: 'ONNX',
   detect: (head) => head.length > 0 && MODEL_PROTO_TAGS.has(head[0]!),
-  read: (bytes, _source, options) => importOnnx(bytes, (options ?? {}) as ImportOnnxOptions),
+  read: (bytes, _source, options) => importBytes(bytes, (options ?? {}) as ImportOnnxOptions),
 });

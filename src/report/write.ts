@@ -6,11 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { sweepStaleTemporaries, trackTemporary } from '../io/files.js';
+import { makeDirectory } from '../io/generations.js';
 import { renderHtml } from './html.js';
 import { validateResults, type LabResults } from './schema.js';
 
 export const RESULTS_FILE = 'results.json';
 export const HTML_FILE = 'index.html';
+/** The largest results.json `readResults` reads (the lab writes a few megabytes at most). */
+const MAX_RESULTS_BYTES = 256 * 2 ** 20;
 
 /** Where `writeResults` and `writeHtml` put their files. */
 export interface WrittenFiles {
@@ -34,7 +38,8 @@ export async function checkWritableDir(dir: string, label = 'directory'): Promis
   const absolute = resolve(dir);
   const probe = join(absolute, `.rectifier-write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(absolute, { recursive: true });
+    // One level at a time: Node's recursive mkdir spins forever under /proc (`--out /proc/x`).
+    makeDirectory(absolute);
     await writeFile(probe, '');
     await rm(probe, { force: true });
   } catch (error) {
@@ -62,16 +67,31 @@ export async function writeFileAtomic(path: string, contents: string): Promise<v
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrack(temp);
   }
+}
+
+// Temporaries being written, each with the function that stops tracking it once renamed or removed.
+const tracked = new Map<string, () => void>();
+
+function untrack(temp: string): void {
+  tracked.get(temp)?.();
+  tracked.delete(temp);
 }
 
 async function writeTemp(path: string, contents: string): Promise<string> {
   const dir = resolve(path, '..');
   const temp = join(dir, `.${path.split(/[\\/]/).pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Temporaries left by a killed run are removed by the next write; this one is removed if the process
+  // ends by a signal before it is renamed.
+  sweepStaleTemporaries(path);
+  tracked.set(temp, trackTemporary(temp));
   try {
     await writeFile(temp, contents);
   } catch (error) {
     await rm(temp, { force: true });
+    untrack(temp);
     throw error;
   }
   return temp;
@@ -92,9 +112,13 @@ export async function writeResults(dir: string, results: LabResults): Promise<Re
   const jsonPath = join(absolute, RESULTS_FILE);
   const htmlPath = join(absolute, HTML_FILE);
   const staged: string[] = [];
+  const written: string[] = [];
   try {
-    staged.push(await writeTemp(jsonPath, json));
-    staged.push(await writeTemp(htmlPath, html));
+    for (const [target, contents] of [[jsonPath, json], [htmlPath, html]] as const) {
+      const temp = await writeTemp(target, contents);
+      staged.push(temp);
+      written.push(temp);
+    }
     // The page is renamed first: should the second rename fail, the previous results.json is still whole
     // and `rectifier report` can rebuild a matching page from it.
     await rename(staged[1]!, htmlPath);
@@ -103,6 +127,7 @@ export async function writeResults(dir: string, results: LabResults): Promise<Re
     staged.pop();
   } finally {
     await Promise.all(staged.map((t) => rm(t, { force: true })));
+    written.forEach(untrack);
   }
   return { json: jsonPath, html: htmlPath };
 }
@@ -132,9 +157,14 @@ export async function readResults(path: string): Promise<LabResults> {
   }
   let text: string;
   try {
+    // Checked before reading: a device such as /dev/zero never ends, and a string cannot hold more than
+    // about half a gigabyte (a results file is a few megabytes at most).
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error(`it is ${info.isFIFO() ? 'a named pipe' : info.isCharacterDevice() ? 'a character device' : 'not a regular file'}, not a results file`);
+    if (info.size > MAX_RESULTS_BYTES) throw new Error(`it holds ${info.size} bytes, more than the ${MAX_RESULTS_BYTES} a results file may have`);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`results file ${path}: cannot read it: ${describeFsError(error)}`, { cause: error });
+    throw new Error(`results file ${path.length > 200 ? `${path.slice(0, 200)}…` : path}: cannot read it: ${describeFsError(error)}`, { cause: error });
   }
   let parsed: unknown;
   try {

@@ -111,6 +111,9 @@ export async function setBackend(name: BackendName): Promise<void> {
   if (!(BACKEND_NAMES as readonly unknown[]).includes(name)) {
     throw new Error(`setBackend: name must be one of ${BACKEND_NAMES.map((n) => `"${n}"`).join(', ')}, got ${describe(name)}`);
   }
+  // A bad variable is an error even when the backend is chosen in code.
+  wantedBackend();
+  checkWasmEnvironment();
   if (name === 'js') {
     current = js();
     chosen = true;

@@ -58,11 +58,11 @@ const RELAXED_MISSING = 'this engine has no relaxed SIMD (Chromium 114+ and Node
 export function checkWasmEnvironment(): void {
   const relaxed = environmentVariable('RECTIFIER_RELAXED_SIMD');
   if (relaxed !== undefined && relaxed !== '' && relaxed !== '0' && relaxed !== '1') {
-    throw new RangeError(`RECTIFIER_RELAXED_SIMD must be 1 (use relaxed SIMD) or 0 (do not), got ${JSON.stringify(relaxed)}`);
+    throw new RangeError(`RECTIFIER_RELAXED_SIMD must be 1 (use relaxed SIMD) or 0 (do not), got ${describe(relaxed)}`);
   }
   const threads = environmentVariable('RECTIFIER_THREADS');
   if (threads !== undefined && threads !== '' && !(Number.isInteger(Number(threads)) && Number(threads) >= 1)) {
-    throw new RangeError(`RECTIFIER_THREADS must be a positive integer, got ${JSON.stringify(threads)}`);
+    throw new RangeError(`RECTIFIER_THREADS must be a whole number of threads from 1 to ${cores()} (the cores of this machine; larger values are capped at ${cores()}), got ${describe(threads)}`);
   }
 }
 

@@ -14,6 +14,8 @@ export interface LabCommandOptions {
   json?: boolean;
   budget?: BudgetName;
   shard?: string;
+  /** Stops the run as Ctrl-C does. */
+  signal?: AbortSignal;
 }
 
 /** Parses `--seeds` as commander hands it over (a string), keeping the runner's error for bad values. */
@@ -45,6 +47,7 @@ export async function runLabCommand(names: string[], opts: LabCommandOptions = {
     ...(opts.json !== undefined ? { json: opts.json } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
     ...(opts.shard !== undefined ? { shard: opts.shard } : {}),
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     command: ['rectifier lab', ...names, ...flags].filter(Boolean).join(' '),
   });
   if (outcome.exitCode !== 0) process.exitCode = outcome.exitCode;

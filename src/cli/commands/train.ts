@@ -8,11 +8,12 @@ import { getSpec } from '../../activations/index.js';
 import type { BackendName } from '../../backend/index.js';
 import { getBackend, setBackend } from '../../runtime/index.js';
 import { take, type Dataset, type Split } from '../../data/index.js';
-import { FitInterruptedError, cnnLayers, layers, mlpLayers, rnnLayers, sequential, type Callbacks, type Layer, type Sequential } from '../../nn/index.js';
+import { FitInterruptedError, NonFiniteLossError, cnnLayers, layers, mlpLayers, rnnLayers, sequential, type Callbacks, type Layer, type Sequential } from '../../nn/index.js';
 import { INITIALIZER_IDS, type InitializerLike } from '../../nn/index.js';
 import { optimizers, type Optimizer } from '../../optim/index.js';
 import { formatTable } from '../../report/index.js';
 import { loadTrainingData } from '../datasets.js';
+import { checkOutputFile } from '../output-paths.js';
 import { formatAdvice, formatHealthTable } from './monitor-print.js';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { checkpointFor, prepareCheckpointDir, resumedOptions, storedOptions, withInterrupt } from './checkpoints.js';
@@ -129,6 +130,8 @@ export interface TrainOutcome {
     samplesPerSecond: number; saved: string | null; findings?: unknown[];
     /** Set when Ctrl-C stopped training: where it stopped and how to continue (no metrics are measured then). */
     interrupted?: { epoch: number; step: number; checkpoint: string | null; resume: string | null };
+    /** Why training stopped early: the loss (as text: NaN, Infinity) was not finite; the metrics are those of the weights kept. */
+    failure?: { message: string; epoch: number; step: number; loss: string };
   };
 }
 
@@ -154,6 +157,9 @@ export async function runTrain(given: TrainCommandOptions): Promise<TrainOutcome
   positiveInt('--epochs', opts.epochs);
   positiveInt('--batch-size', opts.batchSize);
   positiveInt('--samples', opts.samples);
+  // Output paths are checked before any data is loaded or any epoch is run.
+  if (opts.save !== undefined) checkOutputFile(opts.save, '--save');
+  if (opts.monitorJsonl !== undefined) checkOutputFile(opts.monitorJsonl, '--monitor-jsonl');
   if (opts.backend !== undefined) await setBackend(opts.backend as BackendName);
 
   const data = await loadTrainingData(opts.dataset!);
@@ -181,134 +187,154 @@ export async function runTrain(given: TrainCommandOptions): Promise<TrainOutcome
   const optName = optimizerName ?? d.optimizer;
 
   const model = sequential({ inputShape: train.sampleShape, layers: buildLayers(modelName, train, activation, init as InitializerLike), seed });
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
-  const clipNorm = RECURRENT.includes(modelName) ? 1 : undefined;
-  model.compile(regression
-    ? { optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch, clipNorm), loss: 'mse' }
-    : { optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch, clipNorm), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
-  const resolved = { dataset: opts.dataset!, model: modelName, activation, init, seed, epochs, batchSize, optimizer: optName, lr, samples: opts.samples, backend: getBackend() };
-  const checkpoint = checkpointFor(opts, storedOptions(resolved, opts));
-
-  const quiet = Boolean(opts.json);
-  if (!quiet) {
-    console.log(model.summary());
-    console.log(`\n${train.name}: ${train.length} training and ${test.length} test samples; ${optName}, lr ${lr} (cosine), batch ${batchSize}, ${epochs} epochs, seed ${seed}, backend ${getBackend()}\n`);
-  }
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss}${regression ? '' : ' | acc {acc}'} | {rate} samples/s | ETA {eta_formatted}`,
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      noTTYOutput: false,
-      notTTYSchedule: 10_000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const showBar = !quiet && process.stderr.isTTY;
-  let epochStart = 0;
-  let seen = 0;
-  /** Samples trained in this process (a resumed run trains only what its checkpoint had not). */
-  let trained = 0;
-  const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
-  const jsonl = opts.monitorJsonl;
-  if (jsonl) startJsonLines(jsonl, opts.resume);
-  const monitor = monitoring
-    ? fitMonitor({
-        onEpochEnd(stats, findings) {
-          // One JSON line per reported layer, appended as each epoch ends.
-          if (jsonl) appendFileSync(jsonl, jsonLines(stats));
-          if (quiet || !opts.monitor) return;
-          console.log(formatHealthTable(stats));
-          const advice = formatAdvice(findings);
-          if (advice) console.log(advice);
-        },
-      })
-    : null;
-  const progress: Callbacks = {
-    onEpochBegin(epoch) {
-      epochStart = performance.now();
-      seen = 0;
-      if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
-    },
-    onBatchEnd(batch, logs) {
-      seen = Math.min(train.length, (batch + 1) * batchSize);
-      trained += Math.min(batchSize, train.length - batch * batchSize);
-      if (showBar) {
-        const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-        bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
-      }
-    },
-    onEpochEnd(epoch, logs) {
-      const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
-      if (showBar) bar.stop();
-      else if (!quiet) {
-        console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}${regression ? '' : `  accuracy ${(logs.accuracy ?? 0).toFixed(4)}`}  ${rate} samples/s`);
-      }
-    },
-  };
-  const t0 = performance.now();
-  let interrupted: FitInterruptedError | null = null;
   try {
-    await withInterrupt(
-      () => {
-        if (showBar) bar.stop();
-        console.error('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)…');
+    const stepsPerEpoch = Math.ceil(train.length / batchSize);
+    const clipNorm = RECURRENT.includes(modelName) ? 1 : undefined;
+    model.compile(regression
+      ? { optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch, clipNorm), loss: 'mse' }
+      : { optimizer: makeOptimizer(optName, lr, epochs * stepsPerEpoch, clipNorm), loss: 'softmax_cross_entropy', metrics: ['accuracy'] });
+    const resolved = { dataset: opts.dataset!, model: modelName, activation, init, seed, epochs, batchSize, optimizer: optName, lr, samples: opts.samples, backend: getBackend() };
+    const checkpoint = checkpointFor(opts, storedOptions(resolved, opts));
+
+    const quiet = Boolean(opts.json);
+    if (!quiet) {
+      console.log(model.summary());
+      console.log(`\n${train.name}: ${train.length} training and ${test.length} test samples; ${optName}, lr ${lr} (cosine), batch ${batchSize}, ${epochs} epochs, seed ${seed}, backend ${getBackend()}\n`);
+    }
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `epoch {epoch}/{epochs} [{bar}] {percentage}% | loss {loss}${regression ? '' : ' | acc {acc}'} | {rate} samples/s | ETA {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        noTTYOutput: false,
+        notTTYSchedule: 10_000,
       },
-      (signal) => model.fit(train.x, train.y, {
-        epochs,
-        batchSize,
-        shuffle: true,
-        // The monitor first: its health table prints before the epoch's progress line, as it always has.
-        callbacks: monitor ? [monitor, progress] : [progress],
-        checkpoint,
-        signal,
-        ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-      }),
+      cliProgress.Presets.shades_classic,
     );
-  } catch (e) {
-    if (!(e instanceof FitInterruptedError)) throw e;
-    interrupted = e;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const run = {
-    dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
-    learningRate: lr, seed, trainSamples: train.length, testSamples: test.length,
-  };
-  if (interrupted) {
-    // Ctrl-C: say where training stopped and how to continue, measure nothing more, exit 130 (as a shell reports SIGINT).
-    const e: FitInterruptedError = interrupted;
-    const resume = e.checkpoint !== null ? `rectifier train --resume ${quoteArg(e.checkpoint)}` : null;
-    const summary: TrainOutcome['summary'] = {
-      ...run, testAccuracy: NaN, testLoss: NaN, trainAccuracy: NaN, trainLoss: NaN, seconds, samplesPerSecond: trained / seconds, saved: null,
-      interrupted: { epoch: e.epoch, step: e.step, checkpoint: e.checkpoint, resume },
+    const showBar = !quiet && process.stderr.isTTY;
+    let epochStart = 0;
+    let seen = 0;
+    /** Samples trained in this process (a resumed run trains only what its checkpoint had not). */
+    let trained = 0;
+    const monitoring = Boolean(opts.monitor || opts.monitorJsonl);
+    const jsonl = opts.monitorJsonl;
+    if (jsonl) startJsonLines(jsonl, opts.resume);
+    const monitor = monitoring
+      ? fitMonitor({
+          onEpochEnd(stats, findings) {
+            // One JSON line per reported layer, appended as each epoch ends.
+            if (jsonl) appendFileSync(jsonl, jsonLines(stats));
+            if (quiet || !opts.monitor) return;
+            console.log(formatHealthTable(stats));
+            const advice = formatAdvice(findings);
+            if (advice) console.log(advice);
+          },
+        })
+      : null;
+    const progress: Callbacks = {
+      onEpochBegin(epoch) {
+        epochStart = performance.now();
+        seen = 0;
+        if (showBar) bar.start(stepsPerEpoch, 0, { epoch: epoch + 1, epochs, loss: '-', acc: '-', rate: '-' });
+      },
+      onBatchEnd(batch, logs) {
+        seen = Math.min(train.length, (batch + 1) * batchSize);
+        trained += Math.min(batchSize, train.length - batch * batchSize);
+        if (showBar) {
+          const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
+          bar.update(batch + 1, { loss: logs.loss.toFixed(4), acc: (logs.accuracy ?? 0).toFixed(4), rate });
+        }
+      },
+      onEpochEnd(epoch, logs) {
+        const rate = Math.round(seen / ((performance.now() - epochStart) / 1000));
+        if (showBar) bar.stop();
+        else if (!quiet) {
+          console.log(`epoch ${epoch + 1}/${epochs}  loss ${logs.loss.toFixed(4)}${regression ? '' : `  accuracy ${(logs.accuracy ?? 0).toFixed(4)}`}  ${rate} samples/s`);
+        }
+      },
     };
-    console.error(`Interrupted before epoch ${e.epoch + 1}/${epochs}, step ${e.step + 1}/${stepsPerEpoch}.${resume ? ` The checkpoint is in ${e.checkpoint}; continue with:\n  ${resume}` : ' No checkpoint was written.'}`);
+    const t0 = performance.now();
+    let interrupted: FitInterruptedError | null = null;
+    let failure: NonFiniteLossError | null = null;
+    try {
+      await withInterrupt(
+        () => {
+          if (showBar) bar.stop();
+          console.error('\nStopping after this step and writing a checkpoint (Ctrl-C again to quit at once)…');
+        },
+        (signal) => model.fit(train.x, train.y, {
+          epochs,
+          batchSize,
+          shuffle: true,
+          // The monitor first: its health table prints before the epoch's progress line, as it always has.
+          callbacks: monitor ? [monitor, progress] : [progress],
+          checkpoint,
+          signal,
+          ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        }),
+      );
+    } catch (e) {
+      // A non-finite loss stops training with the weights of the last finite step restored: they are
+      // evaluated, saved and summarised like a finished run, and the command then fails.
+      if (e instanceof NonFiniteLossError) {
+        if (showBar) bar.stop();
+        failure = e;
+      } else if (e instanceof FitInterruptedError) {
+        interrupted = e;
+      } else {
+        throw e;
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const run = {
+      dataset: train.name, model: modelName, activation, backend: getBackend(), epochs, batchSize, optimizer: optName,
+      learningRate: lr, seed, trainSamples: train.length, testSamples: test.length,
+    };
+    if (interrupted) {
+      // Ctrl-C: say where training stopped and how to continue, measure nothing more, exit 130 (as a shell reports SIGINT).
+      const e: FitInterruptedError = interrupted;
+      const resume = e.checkpoint !== null ? `rectifier train --resume ${quoteArg(e.checkpoint)}` : null;
+      const summary: TrainOutcome['summary'] = {
+        ...run, testAccuracy: NaN, testLoss: NaN, trainAccuracy: NaN, trainLoss: NaN, seconds, samplesPerSecond: trained / seconds, saved: null,
+        interrupted: { epoch: e.epoch, step: e.step, checkpoint: e.checkpoint, resume },
+      };
+      console.error(`Interrupted before epoch ${e.epoch + 1}/${epochs}, step ${e.step + 1}/${stepsPerEpoch}.${resume ? ` The checkpoint is in ${e.checkpoint}; continue with:\n  ${resume}` : ' No checkpoint was written.'}`);
+      if (quiet) console.log(JSON.stringify(summary));
+      process.exitCode = 130;
+      return { model, split, summary };
+    }
+    const trainEval = model.evaluate(train.x, train.y);
+    const testEval = model.evaluate(test.x, test.y);
+    if (opts.save) await model.save(opts.save);
+    const summary: TrainOutcome['summary'] = {
+      ...run,
+      testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
+      trainLoss: trainEval.loss, seconds, samplesPerSecond: trained / seconds, saved: opts.save ?? null,
+      ...(monitor ? { findings: monitor.findings() } : {}),
+      ...(failure ? { failure: { message: failure.message, epoch: failure.epoch, step: failure.step, loss: String(failure.loss) } } : {}),
+    };
+    if (failure) {
+      if (quiet) console.log(JSON.stringify(summary));
+      throw new Error(`train: ${failure.message}${opts.save ? ` Those weights were saved to ${opts.save}.` : ''}`);
+    }
     if (quiet) console.log(JSON.stringify(summary));
-    process.exitCode = 130;
+    else {
+      console.log('\n' + (regression
+        ? formatTable(['', 'loss (MSE)'], [['train', summary.trainLoss], ['test', summary.testLoss]])
+        : formatTable(['', 'loss', 'accuracy'], [
+          ['train', summary.trainLoss, summary.trainAccuracy],
+          ['test', summary.testLoss, summary.testAccuracy],
+        ])));
+      console.log(`\n${opts.resume !== undefined ? `resumed from ${opts.resume}: ` : ''}${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
+    }
     return { model, split, summary };
+  } catch (e) {
+    // The caller owns the model only when the command returns it.
+    model.dispose();
+    throw e;
   }
-  const trainEval = model.evaluate(train.x, train.y);
-  const testEval = model.evaluate(test.x, test.y);
-  if (opts.save) await model.save(opts.save);
-  const summary: TrainOutcome['summary'] = {
-    ...run,
-    testAccuracy: testEval.accuracy ?? NaN, testLoss: testEval.loss, trainAccuracy: trainEval.accuracy ?? NaN,
-    trainLoss: trainEval.loss, seconds, samplesPerSecond: trained / seconds, saved: opts.save ?? null,
-    ...(monitor ? { findings: monitor.findings() } : {}),
-  };
-  if (quiet) console.log(JSON.stringify(summary));
-  else {
-    console.log('\n' + (regression
-      ? formatTable(['', 'loss (MSE)'], [['train', summary.trainLoss], ['test', summary.testLoss]])
-      : formatTable(['', 'loss', 'accuracy'], [
-        ['train', summary.trainLoss, summary.trainAccuracy],
-        ['test', summary.testLoss, summary.testAccuracy],
-      ])));
-    console.log(`\n${opts.resume !== undefined ? `resumed from ${opts.resume}: ` : ''}${epochs} epochs in ${seconds.toFixed(1)} s (${Math.round(summary.samplesPerSecond)} samples/s)${opts.save ? `; saved to ${opts.save}` : ''}`);
-  }
-  return { model, split, summary };
 }
 
 /**

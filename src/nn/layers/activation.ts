@@ -92,7 +92,7 @@ export class PReLU extends Layer {
   }
   protected override createWeights(inputShape: Shape): void {
     const c = this.shared ? 1 : inputShape[inputShape.length - 1]!;
-    this.alpha = this.addWeight('alpha', [c], new Float32Array(c).fill(this.alphaInitializer), { noDecay: true });
+    this.alpha = this.addWeight('alpha', [c], () => new Float32Array(c).fill(this.alphaInitializer), { noDecay: true });
   }
   forward(x: Tensor): Tensor {
     return prelu(x, this.alpha.value);

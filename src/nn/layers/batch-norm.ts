@@ -49,10 +49,10 @@ export class BatchNorm extends Layer {
   }
   protected override createWeights(inputShape: Shape): void {
     const c = inputShape[inputShape.length - 1]!;
-    this.gamma = this.addWeight('gamma', [c], new Float32Array(c).fill(1), { noDecay: true });
-    this.beta = this.addWeight('beta', [c], new Float32Array(c), { noDecay: true });
-    this.runningMean = this.addWeight('running_mean', [c], new Float32Array(c), { trainable: false });
-    this.runningVar = this.addWeight('running_var', [c], new Float32Array(c).fill(1), { trainable: false });
+    this.gamma = this.addWeight('gamma', [c], () => new Float32Array(c).fill(1), { noDecay: true });
+    this.beta = this.addWeight('beta', [c], () => new Float32Array(c), { noDecay: true });
+    this.runningMean = this.addWeight('running_mean', [c], () => new Float32Array(c), { trainable: false });
+    this.runningVar = this.addWeight('running_var', [c], () => new Float32Array(c).fill(1), { trainable: false });
   }
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     const c = this.gamma.size;

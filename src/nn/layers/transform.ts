@@ -64,23 +64,30 @@ export abstract class TransformLayer extends Layer {
 
   /** Fills the kernel (shape, fan-in) and bias (units) with the initialisers, for `next` if this layer is linear. */
   protected createKernelAndBias(shape: Shape, fanIn: number, units: number, next: Activation | null, rng: Rng): void {
-    const act = this.activation.isIdentity && next ? next : this.activation;
-    const kernel = new Float32Array(shapeSize(shape));
-    const bias = this.useBias ? new Float32Array(units) : null;
-    const resolved = resolveInitializer(this.kernelInitializer);
-    const init = resolved === 'auto' ? defaultInitializer(act) : resolved;
-    if (init.id === 'rai') {
-      raiInit(kernel, bias, fanIn, units, rng);
-    } else {
-      fillInitializer(kernel, shape, init, act, rng);
-      if (bias) {
-        const b = resolveInitializer(this.biasInitializer);
-        fillInitializer(bias, [units], b === 'auto' ? { id: 'zeros', mode: 'fan_in', gain: null, value: 0 } : b, act, rng);
+    // Kernel and bias are initialised together (rai draws both), and only when one of them is not taken
+    // from stored values: a loaded model never initialises weights that would be overwritten.
+    let initial: { kernel: Float32Array; bias: Float32Array | null } | null = null;
+    const initialise = () => {
+      if (initial) return initial;
+      const act = this.activation.isIdentity && next ? next : this.activation;
+      const kernel = new Float32Array(shapeSize(shape));
+      const bias = this.useBias ? new Float32Array(units) : null;
+      const resolved = resolveInitializer(this.kernelInitializer);
+      const init = resolved === 'auto' ? defaultInitializer(act) : resolved;
+      if (init.id === 'rai') {
+        raiInit(kernel, bias, fanIn, units, rng);
+      } else {
+        fillInitializer(kernel, shape, init, act, rng);
+        if (bias) {
+          const b = resolveInitializer(this.biasInitializer);
+          fillInitializer(bias, [units], b === 'auto' ? { id: 'zeros', mode: 'fan_in', gain: null, value: 0 } : b, act, rng);
+        }
       }
-    }
-    this.kernel = this.addWeight('kernel', shape, kernel);
+      return (initial = { kernel, bias });
+    };
+    this.kernel = this.addWeight('kernel', shape, () => initialise().kernel);
     // Biases are exempt from weight decay, as is common practice (and Keras' default of no bias regularizer).
-    if (bias) this.bias = this.addWeight('bias', [units], bias, { noDecay: true });
+    if (this.useBias) this.bias = this.addWeight('bias', [units], () => initialise().bias!, { noDecay: true });
   }
 
   protected transformConfig(): Record<string, unknown> {

@@ -1,45 +1,103 @@
 /**
  * Rebuilding a model from safetensors bytes written by `model.save` (./encode.ts): the architecture from
- * the metadata through the layer registry, the weights checked by name and shape, and the compile
- * settings when they were saved.
+ * the metadata through the layer registry, each weight checked by name and shape against the stored
+ * tensors before it is allocated (nothing is initialised only to be overwritten, and an architecture
+ * claiming billions of units fails at once), and the compile settings when they were saved. Every error
+ * names the file and the metadata key at fault; a failure frees whatever was built.
  */
 import { readModelBytes, type ModelSource } from '../../io/model-bytes.js';
 import { bytesSource, parseSafetensors, type SafetensorsContents } from '../../io/safetensors.js';
 import { optimizerFromConfig } from '../../optim/optimizers.js';
+import type { Shape } from '../../tensor/tensor.js';
 import { describe } from '../../util/describe.js';
+import type { Layer } from '../layer.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { LossId } from '../losses.js';
 import { ARCHITECTURE_KEY, TRAINING_KEY } from './encode.js';
-import { Sequential, type SequentialConfig } from './sequential.js';
+import { Sequential, type StoredModelWeights } from './sequential.js';
 import type { MetricId } from './trainer.js';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A tensor or layer name as shown in a message: a name of a megabyte is cut. */
+function shown(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+}
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length > 8 ? `[${shape.slice(0, 8).join(', ')}, … (${shape.length} dimensions)]` : `[${shape.join(', ')}]`;
+}
+
+/** A metadata value parsed as JSON, or an error naming the file and the key. */
+function jsonAt(source: string, key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source}: __metadata__.${key} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Prefixes an error with where it comes from, unless it already names the file. */
+function within(source: string, where: string, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  return new Error(message.startsWith(`${source}:`) ? message : `${source}: ${where}: ${message}`);
+}
 
 /** A model from parsed safetensors contents; `source` names the file or bytes in errors. */
 export function modelFromSafetensors({ tensors, metadata }: SafetensorsContents, source: string): Sequential {
-  if (!metadata[ARCHITECTURE_KEY]) throw new Error(`${source}: no architecture in the safetensors __metadata__; it was not saved by model.save (read its tensors with readSafetensors)`);
-  let arch: SequentialConfig;
-  try {
-    arch = JSON.parse(metadata[ARCHITECTURE_KEY]);
-  } catch (e) {
-    throw new Error(`${source}: the architecture in __metadata__ is not valid JSON (${(e as Error).message})`);
+  const archText = metadata[ARCHITECTURE_KEY];
+  if (archText === undefined) throw new Error(`${source}: no architecture in the safetensors __metadata__; it was not saved by model.save (read its tensors with readSafetensors)`);
+  const arch = jsonAt(source, ARCHITECTURE_KEY, archText);
+  if (!isObject(arch) || arch.className !== 'Sequential') {
+    throw new Error(`${source}: __metadata__.${ARCHITECTURE_KEY} is not a Sequential model (expected { className: "Sequential", inputShape, layers }, got ${describe(arch)})`);
   }
-  if (!arch || arch.className !== 'Sequential' || !Array.isArray(arch.layers)) throw new Error(`${source}: the architecture in __metadata__ is not a Sequential model`);
-  const model = new Sequential({ inputShape: arch.inputShape, seed: arch.seed, name: arch.name, layers: arch.layers.map((l) => layerFromConfig(l)) });
-  try {
-    const expected = new Set<string>();
-    for (const l of model.layers) {
-      for (const p of l.weights()) {
-        const key = `${l.name}.${p.name}`;
-        expected.add(key);
-        const t = tensors.get(key);
-        if (!t) throw new Error(`${source}: weight "${key}" is missing`);
-        if (t.shape.join() !== p.shape.join()) throw new Error(`${source}: weight "${key}" has shape [${t.shape.join(', ')}] but the architecture needs [${p.shape.join(', ')}]`);
-        p.assign(t.data);
-      }
+  if (!Array.isArray(arch.layers)) throw new Error(`${source}: __metadata__.${ARCHITECTURE_KEY}.layers must be an array of layer configs, got ${describe(arch.layers)}`);
+  const layers: Layer[] = arch.layers.map((config: unknown, i: number) => {
+    try {
+      return layerFromConfig(config as Parameters<typeof layerFromConfig>[0]);
+    } catch (e) {
+      throw within(source, `__metadata__.${ARCHITECTURE_KEY}.layers[${i}]`, e);
     }
-    for (const key of tensors.keys()) if (!expected.has(key)) throw new Error(`${source}: tensor "${key}" does not belong to any layer of the architecture`);
-    if (metadata[TRAINING_KEY]) {
-      const training = JSON.parse(metadata[TRAINING_KEY]) as { optimizer: Record<string, unknown>; loss: LossId; metrics: MetricId[] };
-      model.compile({ optimizer: optimizerFromConfig(training.optimizer), loss: training.loss, metrics: training.metrics });
+  });
+
+  // Each weight is matched with its stored tensor before it is created.
+  const used = new Set<string>();
+  const stored: StoredModelWeights = (layerName: string, weightName: string, shape: Shape) => {
+    const key = `${layerName}.${weightName}`;
+    const t = tensors.get(key);
+    if (!t) throw new Error(`${source}: weight ${shown(key)} is missing (the architecture has a layer ${shown(layerName)} with a ${weightName} of shape ${shapeText(shape)})`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`${source}: weight ${shown(key)} has shape ${shapeText(t.shape)} but the architecture needs ${shapeText(shape)}`);
+    }
+    used.add(key);
+    return t.data;
+  };
+  let model: Sequential;
+  try {
+    model = new Sequential(
+      { inputShape: arch.inputShape as number[], seed: (arch.seed ?? 0) as number, name: (arch.name ?? 'sequential') as string, layers },
+      stored,
+    );
+  } catch (e) {
+    throw within(source, `__metadata__.${ARCHITECTURE_KEY}`, e);
+  }
+  try {
+    for (const key of tensors.keys()) if (!used.has(key)) throw new Error(`${source}: tensor ${shown(key)} does not belong to any layer of the architecture`);
+    const trainingText = metadata[TRAINING_KEY];
+    if (trainingText !== undefined) {
+      const training = jsonAt(source, TRAINING_KEY, trainingText);
+      if (!isObject(training)) throw new Error(`${source}: __metadata__.${TRAINING_KEY} must be an object { optimizer, loss, metrics }, got ${describe(training)}`);
+      try {
+        model.compile({
+          optimizer: optimizerFromConfig(training.optimizer as Record<string, unknown>),
+          loss: training.loss as LossId,
+          metrics: (training.metrics ?? []) as MetricId[],
+        });
+      } catch (e) {
+        throw within(source, `__metadata__.${TRAINING_KEY}`, e);
+      }
     }
   } catch (e) {
     model.dispose();

@@ -42,6 +42,12 @@ export interface SequentialConfig {
   layers: LayerConfig[];
 }
 
+/**
+ * Values to build weights from instead of initialising them (what loading passes): called with the
+ * layer's name, the weight's name and its shape before anything is allocated; see `StoredWeights`.
+ */
+export type StoredModelWeights = (layerName: string, weightName: string, shape: Shape) => Float32Array | null;
+
 /** The activation a transform at layer i initialises for when it has none: the next one, across passthrough layers. */
 function activationAfter(layers: readonly Layer[], i: number): Activation | null {
   for (let j = i + 1; j < layers.length; j++) {
@@ -65,7 +71,8 @@ export class Sequential {
   private trainer: Trainer | null = null;
   private disposed = false;
 
-  constructor(options: SequentialOptions) {
+  /** `stored` is for loading (./load.ts): weights taken from a file are checked against it and never initialised. */
+  constructor(options: SequentialOptions, stored: StoredModelWeights | null = null) {
     if (!options || typeof options !== 'object') throw new TypeError(`sequential: expected { inputShape, layers, seed? }, got ${describe(options)}`);
     const { inputShape, layers, seed = 0, name = 'sequential' } = options;
     if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
@@ -78,6 +85,7 @@ export class Sequential {
     });
     if (new Set(layers).size !== layers.length) throw new Error('sequential: the same layer object appears twice in layers');
     if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`sequential: seed must be a finite number, got ${describe(seed)}`);
+    if (typeof name !== 'string' || name === '' || name.length > 200) throw new TypeError(`sequential: name must be a string of 1 to 200 characters, got ${describe(name)}`);
     this.name = name;
     this.seed = seed;
     this.inputShape = [...inputShape];
@@ -97,15 +105,26 @@ export class Sequential {
     const initRng = root.fork();
     this.rng = root.fork();
     let shape: Shape = this.inputShape;
-    this.layers.forEach((l, i) => {
-      try {
-        shape = l.build(shape, initRng.fork(), activationAfter(this.layers, i));
-      } catch (e) {
-        const msg = (e as Error).message;
-        const source = i === 0 ? 'the model input' : `the output of layer ${i - 1} (${this.layers[i - 1]!.name})`;
-        throw new RangeError(`sequential: layer ${i} (${l.name}, ${l.className}) cannot take ${source}, shape [${shape.join(', ')}]: ${msg}`);
-      }
-    });
+    let reached = 0;
+    try {
+      this.layers.forEach((l, i) => {
+        reached = i;
+        // Only a shape the layer cannot take is reported as such; other failures (a weight too large, the
+        // backend's configuration) keep their own message.
+        try {
+          l.computeOutputShape(shape);
+        } catch (e) {
+          const msg = (e as Error).message;
+          const source = i === 0 ? 'the model input' : `the output of layer ${i - 1} (${this.layers[i - 1]!.name})`;
+          throw new RangeError(`sequential: layer ${i} (${l.name}, ${l.className}) cannot take ${source}, shape [${shape.join(', ')}]: ${msg}`);
+        }
+        shape = l.build(shape, initRng.fork(), activationAfter(this.layers, i), stored ? (weight, s) => stored(l.name, weight, s) : null);
+      });
+    } catch (e) {
+      // Nothing of a model that failed to build stays allocated, and its layers can go into another one.
+      for (const l of this.layers.slice(0, reached + 1)) l.unbuild();
+      throw e;
+    }
     this.outputShape = shape;
   }
 
