@@ -103,7 +103,11 @@ async function killAndResume(backend: BackendName, plan: Kill[]): Promise<{ byte
     const entries = existsSync(dir) ? readdirSync(dir).length : 0;
     if (stage !== null && stage !== 'cleaned') {
       kills.push(`${kill.kind} kill during the checkpoint write of step ${lastStep}, after stage "${stage}"`);
-      if (stage === 'committed') {
+      if (kill.kind !== 'pause') {
+        // A random kill lands some time after the last line the child printed: the write may have gone on
+        // to its commit meanwhile, so only the pointer's bounds are certain.
+        assert.ok(pointer === null || pointer <= lastStep, `${backend}: after a kill during the write of step ${lastStep}, the pointer names ${pointer}`);
+      } else if (stage === 'committed') {
         assert.equal(pointer, lastStep, `${backend}: killed after the commit, the new checkpoint (step ${lastStep}) is the latest`);
       } else {
         assert.ok(pointer === null || pointer < lastStep, `${backend}: killed before the commit (${stage}), the previous checkpoint stays the latest (pointer ${pointer}, write of ${lastStep})`);

@@ -99,7 +99,7 @@ test('loadCsv: empty tables, header problems and bad options are errors', async 
   assert.throws(() => parseCsv('1,0\n', { numClasses: 0 }), /parseCsv: numClasses must be a positive integer, got 0/);
   assert.throws(() => parseCsv('1,"0\n'), /parseCsv: malformed CSV: Quote Not Closed/);
   assert.throws(() => parseCsv(42 as unknown as string), /parseCsv: text must be a string or Uint8Array, got 42/);
-  await assert.rejects(loadCsv(path.join(tmp, 'nope.csv')), /loadCsv: cannot read .*nope\.csv \(ENOENT\)/);
+  await assert.rejects(loadCsv(path.join(tmp, 'nope.csv')), /loadCsv: cannot read .*nope\.csv: no such file \(ENOENT\)/);
   await assert.rejects(loadCsv(''), /loadCsv: source must be a path, URL, File, Blob or bytes, got ""/);
   await assert.rejects(loadCsv(file('x.csv', '1,0\n'), { label: 0 } as object), /loadCsv: unknown option "label"/);
 });
@@ -143,15 +143,15 @@ test('loadCsv rejects a cell beyond the float32 range at load, naming its row an
 });
 
 test('loadCsv refuses a directory, a named pipe and a device without waiting on them', async () => {
-  await assert.rejects(loadCsv(tmp), /loadCsv: .* is a directory, not a CSV file/);
-  await assert.rejects(loadCsv('/dev/zero'), /loadCsv: \/dev\/zero is a character device, not a CSV file/);
+  await assert.rejects(loadCsv(tmp), /loadCsv: cannot read .*: it is a directory, not a regular file/);
+  await assert.rejects(loadCsv('/dev/zero'), /loadCsv: cannot read \/dev\/zero: it is a character device, not a regular file/);
   const fifo = path.join(tmp, 'pipe.csv');
   try {
     (await import('node:child_process')).execFileSync('mkfifo', [fifo]);
   } catch {
     return; // no mkfifo on this system
   }
-  await assert.rejects(loadCsv(fifo), /loadCsv: .*pipe\.csv is a named pipe, not a CSV file/);
+  await assert.rejects(loadCsv(fifo), /loadCsv: cannot read .*pipe\.csv: it is a named pipe, not a regular file/);
 });
 
 test('loadCsv messages cut what they quote from the input: a long column name, option or field', () => {

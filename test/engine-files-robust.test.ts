@@ -125,25 +125,25 @@ test('bad metadata is an error naming the file and the key; layer classes named 
 });
 
 test('a path that is not a readable file is a clear error naming it, without waiting on a pipe', async () => {
-  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /^Error: cannot read .*nope\.safetensors: no such file \(ENOENT\)$/);
+  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /^Error: loadModel: cannot read .*nope\.safetensors: no such file \(ENOENT\)$/);
   // A directory used to give a bare EISDIR; a pipe, "holds 0 bytes (truncated?)" or a wait for a writer.
-  await assert.rejects(loadModel(dir), /^Error: cannot read .*: it is a directory, not a model file$/);
+  await assert.rejects(loadModel(dir), /^Error: loadModel: cannot read .*: it is a directory, not a regular file$/);
   assert.throws(() => readSafetensors(dir), /^Error: cannot read .*: it is a directory, not a safetensors file$/);
-  await assert.rejects(loadModel('/dev/zero'), /^Error: cannot read \/dev\/zero: it is a character device, not a model file$/);
-  await assert.rejects(loadModel('x'.repeat(5000)), /^Error: cannot read x{200}… \(5000 characters\): the name is too long \(ENAMETOOLONG\)$/);
+  await assert.rejects(loadModel('/dev/zero'), /^Error: loadModel: cannot read \/dev\/zero: it is a character device, not a regular file$/);
+  await assert.rejects(loadModel('x'.repeat(5000)), /^Error: loadModel: cannot read x{200}… \(5000 characters\): the name is too long \(ENAMETOOLONG\)$/);
   const fifo = join(dir, 'pipe.safetensors');
-  if (spawnSync('mkfifo', [fifo]).status === 0) await assert.rejects(loadModel(fifo), /^Error: cannot read .*pipe\.safetensors: it is a named pipe, not a model file$/);
+  if (spawnSync('mkfifo', [fifo]).status === 0) await assert.rejects(loadModel(fifo), /^Error: loadModel: cannot read .*pipe\.safetensors: it is a named pipe, not a regular file$/);
 });
 
-test('a failed save names the file asked for, not its hidden temporary file', () => {
+test('a failed save names the file asked for, not its hidden temporary file', async () => {
   const m = sequential({ inputShape: [2], layers: [layers.dense({ units: 2 })] });
-  assert.throws(() => m.save(join(dir, 'no-such-folder', 'm.safetensors')), /^Error: cannot write .*no-such-folder\/m\.safetensors: the folder .*no-such-folder does not exist \(ENOENT\)$/);
-  assert.throws(() => m.save('/dev/null'), /^Error: cannot write \/dev\/null: it is a character device, not a file$/);
-  assert.throws(() => m.save(dir), /^Error: cannot write .*: it is a directory, not a file$/);
+  await assert.rejects(m.save(join(dir, 'no-such-folder', 'm.safetensors')), /^Error: cannot write .*no-such-folder\/m\.safetensors: the folder .*no-such-folder does not exist \(ENOENT\)$/);
+  await assert.rejects(m.save('/dev/null'), /^Error: cannot write \/dev\/null: it is a character device, not a file$/);
+  await assert.rejects(m.save(dir), /^Error: cannot write .*: it is a directory, not a file$/);
   m.dispose();
 });
 
-test('a save removes the temporary files of that file left by processes that have ended', () => {
+test('a save removes the temporary files of that file left by processes that have ended', async () => {
   const sub = join(dir, 'sweep');
   mkdirSync(sub);
   const path = join(sub, 'm.safetensors');
@@ -153,7 +153,7 @@ test('a save removes the temporary files of that file left by processes that hav
   const other = join(sub, `.other.safetensors.${dead}.abc123.tmp`);
   for (const f of [stale, live, other]) writeFileSync(f, 'partial');
   const m = sequential({ inputShape: [2], layers: [layers.dense({ units: 2 })] });
-  m.save(path);
+  await m.save(path);
   m.dispose();
   assert.equal(existsSync(stale), false, 'the dead writer\'s temporary is removed');
   assert.ok(existsSync(live), 'a running writer\'s temporary is kept');

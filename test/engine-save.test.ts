@@ -162,7 +162,7 @@ test('paths, file:// URLs, bytes and Blobs load the same model; a missing file s
     assert.deepEqual(loaded.predict(x).toArray(), want, String(source));
     loaded.dispose();
   }
-  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /loadModel: cannot read .*nope\.safetensors \(ENOENT\)/);
+  await assert.rejects(loadModel(join(dir, 'nope.safetensors')), /loadModel: cannot read .*nope\.safetensors: no such file \(ENOENT\)/);
   await assert.rejects(loadModel(42 as unknown as string), /loadModel: source must be a path or URL, a File or Blob, a Response, an ArrayBuffer or a typed array, or indexeddb:\/\/ or localstorage:\/\/ and a name, got 42/);
   await assert.rejects(m.save('https://example.invalid/m.safetensors'), /save: cannot save to https:\/\/ URLs/);
   await assert.rejects(loadModel('indexeddb://m'), /loadModel: indexeddb:\/\/ needs a browser's IndexedDB/);

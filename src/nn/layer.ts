@@ -101,6 +101,16 @@ export abstract class Layer {
     return out;
   }
 
+  /**
+   * For a layer that builds inner layers and keeps their weights under its own names (bidirectional,
+   * timeDistributed): the stored weights of this build, as an inner layer asks for them, its weight
+   * `w` being this layer's `prefix + w`. Null when this build has none (the inner layers initialise).
+   */
+  protected storedFor(prefix: string): StoredWeights | null {
+    const stored = this.storedWeights;
+    return stored ? (name, shape) => stored(`${prefix}${name}`, shape) : null;
+  }
+
   /** Frees the weights and forgets the input shape, so that the layer can be built again (a failed model build). */
   unbuild(): void {
     this.dispose();

@@ -49,7 +49,7 @@ function wantedBackend(): BackendName | undefined {
   const wanted = environmentVariable('RECTIFIER_BACKEND');
   if (wanted === undefined || wanted === '') return undefined;
   if (!(BACKEND_NAMES as string[]).includes(wanted)) {
-    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')}, got "${wanted}"`);
+    throw new Error(`RECTIFIER_BACKEND must be one of ${BACKEND_NAMES.join(', ')} (or unset for wasm where it loads), got ${describe(wanted)}`);
   }
   return wanted as BackendName;
 }

@@ -49,8 +49,8 @@ export class Bidirectional extends Layer {
   protected override createWeights(inputShape: Shape, rng: Rng, next: Activation | null): void {
     this.forwardLayer.name = `${this.name}_forward`;
     this.backwardLayer.name = `${this.name}_backward`;
-    this.forwardLayer.build(inputShape, rng, next);
-    this.backwardLayer.build(inputShape, rng, next);
+    this.forwardLayer.build(inputShape, rng, next, this.storedFor('forward_'));
+    this.backwardLayer.build(inputShape, rng, next, this.storedFor('backward_'));
     // The inner layers' weights under names of this layer: forward_kernel, backward_kernel … (same tensors).
     for (const [prefix, l] of [['forward', this.forwardLayer], ['backward', this.backwardLayer]] as const) {
       for (const p of l.weights()) this.weightList.push(new Parameter(`${prefix}_${p.name}`, p.value, { trainable: p.trainable, noDecay: p.noDecay }));

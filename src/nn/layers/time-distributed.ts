@@ -44,7 +44,7 @@ export class TimeDistributed extends Layer {
 
   protected override createWeights(inputShape: Shape, rng: Rng, next: Activation | null): void {
     if (!this.layer.name) this.layer.name = `${this.name}_inner`;
-    this.layer.build(inputShape.slice(1), rng, next);
+    this.layer.build(inputShape.slice(1), rng, next, this.storedFor(''));
     // The inner layer's weights are this layer's: saved, loaded and trained under its name.
     this.weightList.push(...this.layer.weights());
   }
